@@ -1,0 +1,1 @@
+// Placeholder while the platform builder is written.

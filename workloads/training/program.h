@@ -1,0 +1,73 @@
+#pragma once
+// A Program: the ordered operations one iteration of a workload performs, each tagged with
+// its layer, phase and the tensors it touches. Schemes (inference, fp32, qat, rct) lower a
+// Network into a Program.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "workloads/network/network.h"
+
+namespace workloads {
+
+/// What a tensor is, for breaking every counter down.
+enum class TensorClass : std::uint8_t {
+  kWeight,
+  kMasterWeight,
+  kActivation,
+  kPsum,
+  kGradient,
+  kOptimizerState,
+};
+inline constexpr std::size_t kTensorClassCount = 6;
+const char* tensor_class_name(TensorClass cls);
+
+/// Which part of an iteration an op belongs to.
+enum class Phase : std::uint8_t { kFwd, kBwdData, kBwdWeight, kUpdate };
+inline constexpr std::size_t kPhaseCount = 4;
+const char* phase_name(Phase phase);
+
+/// Training or inference scheme.
+enum class Scheme { kInference, kFp32, kQat, kRct };
+const char* scheme_name(Scheme scheme);
+
+/// Packed size of `elements` values of `bits` each, stored in containers of `container_bits`
+/// (0 = packed densely): ceil(elements * stored_bits / 8).
+std::uint64_t packed_bytes(std::uint64_t elements, std::uint32_t bits,
+                           std::uint32_t container_bits = 0);
+
+/// One operand of an op: which tensor, its class and its element width.
+struct TensorRef {
+  TensorClass cls = TensorClass::kActivation;
+  std::uint32_t bits = 8;
+};
+
+/// One matrix product C (m x n) = A (m x k) * B (k x n), repeated `groups` times.
+struct GemmOp {
+  std::uint32_t layer = 0;  // index into Network::layers
+  Phase phase = Phase::kFwd;
+  GemmShape shape;
+  TensorRef a{TensorClass::kActivation, 8};  // streamed operand (ifmap / im2col rows)
+  TensorRef b{TensorClass::kWeight, 8};      // stationary candidate operand (filters)
+  TensorRef c{TensorClass::kActivation, 8};  // result
+  std::uint32_t acc_bits = 32;               // partial-sum width
+};
+
+/// An iteration's operations, in execution order.
+struct Program {
+  Scheme scheme = Scheme::kInference;
+  std::vector<GemmOp> ops;
+};
+
+/// Precision used when lowering (per-layer control comes with the bitwidth issue).
+struct PrecisionParams {
+  std::uint32_t w_bits = 8;
+  std::uint32_t a_bits = 8;
+  std::uint32_t acc_bits = 32;
+};
+
+/// Lowers a network for inference: one forward GEMM per layer.
+Program lower_inference(const Network& network, const PrecisionParams& precision);
+
+}  // namespace workloads
