@@ -174,3 +174,25 @@ TEST(FixedPoint, ScaleKindParsingNamesTheOption) {
     EXPECT_STREQ(e.what(), "edgesim train: --scale: must be one of pow2, float, got log");
   }
 }
+
+TEST(FixedPoint, FastNearestPathGivesTheScalarCodes) {
+  q::Rng rng(11);
+  const q::FixedPointFormat format{8, 1.0 / 32};
+  std::vector<float> in;
+  for (int i = 0; i < 5000; ++i)
+    in.push_back(static_cast<float>((rng.uniform_double() * 10.0 - 5.0) * format.step * 30));
+  for (int code = -140; code <= 140; ++code)  // every tie, including beyond the range
+    in.push_back(static_cast<float>((code + 0.5) * format.step));
+  std::vector<float> out(in.size());
+  const auto stats =
+      q::fake_quantize(in.data(), out.data(), in.size(), format, q::RoundingMode::kNearestEven);
+  std::size_t saturated = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const auto code = q::quantize(in[i], format, q::RoundingMode::kNearestEven);
+    const double scaled = q::round_nearest_even(in[i] / format.step);
+    saturated += scaled > format.max_code() || scaled < format.min_code();
+    ASSERT_EQ(out[i], static_cast<float>(q::dequantize(code, format))) << "input " << in[i];
+  }
+  EXPECT_EQ(stats.saturated, saturated);
+  EXPECT_GT(saturated, 0u);
+}

@@ -222,9 +222,13 @@ class Trainer {
       } else if (options_.scheme == TrainScheme::kQat) {
         // Sub-step updates are not lost here (the master is FP32); counted for comparison.
         const float threshold = static_cast<float>(s.format.step) / lr_f;
-        const auto magnitude = dir_w.array().abs();
-        const auto nonzero = (magnitude > 0.0f).count();
-        const auto below = ((magnitude > 0.0f) && (magnitude < threshold)).count();
+        std::size_t nonzero = 0, below = 0;
+        const float* d = dir_w.data();
+        for (std::size_t i = 0; i < count; ++i) {
+          const float magnitude = std::fabs(d[i]);
+          nonzero += magnitude > 0.0f;
+          below += (magnitude > 0.0f) & (magnitude < threshold);
+        }
         s.last_underflow = nonzero > 0 ? static_cast<double>(below) / nonzero : 0.0;
         s.master.noalias() -= lr_f * dir_w;
         layer.bias().noalias() -= lr_f * dir_b;

@@ -144,6 +144,32 @@ double choose_step(double max_abs, std::uint32_t bits, ScaleKind kind) {
 
 QuantizeStats fake_quantize(const float* in, float* out, std::size_t n,
                             const FixedPointFormat& format, RoundingMode mode, Rng* rng) {
+  check_format(format);
+  if (mode == RoundingMode::kNearestEven && format.bits <= kFastNearestMaxBits) {
+    // Single-precision path: identical codes for power-of-two steps (x * 1/step is exact),
+    // and ties to even through the float adder's own rounding: for |s| < 2^22,
+    // (s + 1.5 * 2^23) - 1.5 * 2^23 is s rounded to the nearest integer, ties to even.
+    const auto inv_step = static_cast<float>(1.0 / format.step);
+    const auto step = static_cast<float>(format.step);
+    const auto lo = static_cast<float>(format.min_code());
+    const auto hi = static_cast<float>(format.max_code());
+    constexpr float kRoundingMagic = 12582912.0f;  // 1.5 * 2^23
+    std::size_t saturated = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      float scaled = in[i] * inv_step;
+      scaled = scaled == scaled ? scaled : 0.0f;  // NaN -> 0
+      scaled = scaled > hi + 1.0f ? hi + 1.0f : scaled;
+      scaled = scaled < lo - 1.0f ? lo - 1.0f : scaled;
+      float rounded = (scaled + kRoundingMagic) - kRoundingMagic;
+      saturated += (rounded > hi) | (rounded < lo);
+      rounded = rounded > hi ? hi : rounded;
+      rounded = rounded < lo ? lo : rounded;
+      out[i] = rounded * step;
+    }
+    QuantizeStats stats;
+    stats.saturated = saturated;
+    return stats;
+  }
   const double step = format.step;
   return quantize_tensor(in, n, format, mode, rng, [&](std::size_t i, std::int64_t code) {
     out[i] = static_cast<float>(static_cast<double>(code) * step);

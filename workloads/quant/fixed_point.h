@@ -94,6 +94,9 @@ struct QuantizeStats {
   std::size_t saturated = 0;  // elements clamped to the range
 };
 
+/// Widest format fake_quantize rounds to nearest in single precision (faster, same codes for
+/// power-of-two steps; a float step may differ from the double path in the last ulp).
+inline constexpr std::uint32_t kFastNearestMaxBits = 22;
 /// out[i] = quantize(in[i]) * step (fake quantisation; in == out allowed).
 QuantizeStats fake_quantize(const float* in, float* out, std::size_t n,
                             const FixedPointFormat& format, RoundingMode mode, Rng* rng = nullptr);
