@@ -13,6 +13,7 @@ struct TrafficTag : tlm::tlm_extension<TrafficTag> {
   std::uint32_t layer = 0;
   workloads::TensorClass cls = workloads::TensorClass::kActivation;
   workloads::Phase phase = workloads::Phase::kFwd;
+  std::uint32_t repeat = 1;  // the initiator streams this region `repeat` times (PE array re-reads)
 
   tlm::tlm_extension_base* clone() const override { return new TrafficTag(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

@@ -458,7 +458,7 @@ void Config::load_text(const std::string& text, const std::string& origin,
   if (!mount.empty()) {
     for (const auto& part : split_key_path(mount)) {
       if (!target[part].IsMap()) target[part] = YAML::Node(YAML::NodeType::Map);
-      target = target[part];
+      target.reset(target[part]);  // rebind; operator= would overwrite
       path = join_path(path, part);
     }
     origin_of_path_[path] = origin;
@@ -505,7 +505,7 @@ void Config::apply_override(const std::string& assignment) {
                         ", so it has no key '" + parts[i + 1] + "'");
     }
     if (!next.IsMap()) target[parts[i]] = YAML::Node(YAML::NodeType::Map);
-    target = target[parts[i]];
+    target.reset(target[parts[i]]);
   }
   YAML::Node container(YAML::NodeType::Map);
   container[parts.back()] = value;
@@ -517,7 +517,7 @@ bool Config::has_path(const std::string& dotted_path) const {
   for (const auto& part : split_key_path(dotted_path)) {
     if (!node.IsMap()) return false;
     const YAML::Node& const_node = node;
-    node = const_node[part];
+    node.reset(const_node[part]);
     if (!node.IsDefined()) return false;
   }
   return !node.IsNull();
@@ -528,7 +528,7 @@ void Config::remove_path(const std::string& dotted_path) {
   YAML::Node node = tree_;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     if (!node.IsMap() || !node[parts[i]].IsMap()) return;
-    node = node[parts[i]];
+    node.reset(node[parts[i]]);
   }
   if (node.IsMap()) node.remove(parts.back());
 }

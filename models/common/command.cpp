@@ -1,0 +1,79 @@
+#include "models/common/command.h"
+
+namespace models {
+
+CommandDescriptor make_descriptor(std::uint32_t op_index, const workloads::GemmOp& op,
+                                  const workloads::Layer& layer, const workloads::TilePlan& plan,
+                                  std::uint64_t a_address, std::uint64_t b_address,
+                                  std::uint64_t c_address, std::uint64_t psum_address,
+                                  bool functional) {
+  CommandDescriptor d{};
+  d.op_index = op_index;
+  d.layer = op.layer;
+  d.phase = static_cast<std::uint8_t>(op.phase);
+  d.a_class = static_cast<std::uint8_t>(op.a.cls);
+  d.b_class = static_cast<std::uint8_t>(op.b.cls);
+  d.c_class = static_cast<std::uint8_t>(op.c.cls);
+  d.functional = functional ? 1 : 0;
+  d.layer_type = static_cast<std::uint8_t>(layer.type);
+  for (int i = 0; i < 3; ++i) d.order[i] = static_cast<std::uint8_t>(plan.order[i]);
+  d.a_bits = op.a.bits;
+  d.b_bits = op.b.bits;
+  d.c_bits = op.c.bits;
+  d.acc_bits = op.acc_bits;
+  d.m = op.shape.m;
+  d.n = op.shape.n;
+  d.k = op.shape.k;
+  d.groups = op.shape.groups;
+  d.in_h = layer.in_h;
+  d.in_w = layer.in_w;
+  d.in_c = layer.in_c;
+  d.out_c = layer.out_c;
+  d.kernel_h = layer.kernel_h;
+  d.kernel_w = layer.kernel_w;
+  d.stride_h = layer.stride_h;
+  d.stride_w = layer.stride_w;
+  d.pad_h = layer.pad_h;
+  d.pad_w = layer.pad_w;
+  d.tile_m = plan.tile_m;
+  d.tile_n = plan.tile_n;
+  d.tile_k = plan.tile_k;
+  d.a_address = a_address;
+  d.b_address = b_address;
+  d.c_address = c_address;
+  d.psum_address = psum_address;
+  return d;
+}
+
+workloads::Layer descriptor_layer(const CommandDescriptor& d) {
+  workloads::Layer layer;
+  layer.type = static_cast<workloads::LayerType>(d.layer_type);
+  layer.in_h = d.in_h;
+  layer.in_w = d.in_w;
+  layer.in_c = d.in_c;
+  layer.out_c = d.out_c;
+  layer.kernel_h = d.kernel_h;
+  layer.kernel_w = d.kernel_w;
+  layer.stride_h = d.stride_h;
+  layer.stride_w = d.stride_w;
+  layer.pad_h = d.pad_h;
+  layer.pad_w = d.pad_w;
+  layer.m = d.m;
+  layer.n = d.n;
+  layer.k = d.k;
+  return layer;
+}
+
+workloads::GemmOp descriptor_op(const CommandDescriptor& d) {
+  workloads::GemmOp op;
+  op.layer = d.layer;
+  op.phase = static_cast<workloads::Phase>(d.phase);
+  op.shape = {d.m, d.n, d.k, d.groups};
+  op.a = {static_cast<workloads::TensorClass>(d.a_class), d.a_bits};
+  op.b = {static_cast<workloads::TensorClass>(d.b_class), d.b_bits};
+  op.c = {static_cast<workloads::TensorClass>(d.c_class), d.c_bits};
+  op.acc_bits = d.acc_bits;
+  return op;
+}
+
+}  // namespace models

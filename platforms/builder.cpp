@@ -1,1 +1,0 @@
-// Placeholder while the platform builder is written.

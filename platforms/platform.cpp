@@ -1,0 +1,290 @@
+#include "platforms/platform.h"
+
+#include <algorithm>
+#include <systemc>
+#include <tlm>
+
+#include "models/memory/dram/dram.h"
+
+namespace platforms {
+
+PlatformParams parse_platform(const sim::ConfigNode& root) {
+  PlatformParams p;
+  p.name = root.get<std::string>("name", p.name);
+  p.host = models::parse_host(root.child("host"));
+  p.interconnect = models::parse_router(root.child("interconnect"));
+
+  const sim::ConfigNode accel = root.child("accelerator");
+  p.accelerator.type = accel.get_choice("type", p.accelerator.type, {"systolic"});
+  p.accelerator.clock_mhz =
+      static_cast<std::uint32_t>(accel.get_positive("clock_mhz", p.accelerator.clock_mhz));
+  p.accelerator.container_bits =
+      accel.get<std::uint32_t>("container_bits", p.accelerator.container_bits);
+  if (p.accelerator.container_bits > 64) {
+    accel.fail("container_bits", "must be 0 (packed) or a width up to 64, got " +
+                                     accel.raw("container_bits"));
+  }
+  p.accelerator.pe_array = models::parse_pe_array(accel.child("pe_array"));
+  p.accelerator.sram = models::parse_buffers(accel.child("sram"));
+  p.accelerator.dma = models::parse_dma(accel.child("dma"));
+
+  p.dram = models::parse_dram(root.child("dram"));
+  if (p.dram.base_address < kAcceleratorBase + models::kRegBlockBytes &&
+      p.dram.base_address + p.dram.size_bytes > kAcceleratorBase) {
+    root.child("dram").fail("base_address", "must not overlap the accelerator registers at "
+                                            "0xF000000000, got " +
+                                                std::to_string(p.dram.base_address));
+  }
+
+  const sim::ConfigNode s = root.child("sim");
+  p.sim.quantum_ns = s.get_in_range("quantum_ns", p.sim.quantum_ns, 0.001, 1e9);
+  p.sim.functional = s.get<bool>("functional", p.sim.functional);
+  p.sim.scalesim_compat = s.get<bool>("scalesim_compat", p.sim.scalesim_compat);
+  p.sim.seed = s.get<std::uint64_t>("seed", p.sim.seed);
+  p.sim.max_functional_macs = s.get_positive("max_functional_macs", p.sim.max_functional_macs);
+
+  const sim::ConfigNode t = root.child("trace");
+  p.trace.vcd = t.get<bool>("vcd", p.trace.vcd);
+  return p;
+}
+
+workloads::TilerParams tiler_params(const PlatformParams& params) {
+  workloads::TilerParams t;
+  t.array_rows = params.accelerator.pe_array.rows;
+  t.array_cols = params.accelerator.pe_array.cols;
+  t.unified = params.accelerator.sram.organisation == "unified";
+  t.ifmap_bytes = params.accelerator.sram.ifmap_bytes;
+  t.weight_bytes = params.accelerator.sram.weight_bytes;
+  t.ofmap_bytes = params.accelerator.sram.ofmap_bytes;
+  t.unified_bytes = params.accelerator.sram.unified_bytes;
+  t.double_buffer = params.accelerator.sram.double_buffer;
+  t.container_bits = params.accelerator.container_bits;
+  return t;
+}
+
+PlannedProgram plan_program(const PlatformParams& params, const workloads::Network& network,
+                            const workloads::Program& program) {
+  PlannedProgram planned;
+  const workloads::TilerParams tiler = tiler_params(params);
+  for (const auto& op : program.ops) {
+    workloads::TilePlan plan = workloads::plan_tiles(network.layers[op.layer], op, tiler);
+    if (!plan.feasible && planned.feasible) {
+      planned.feasible = false;
+      planned.reason = plan.reason;
+    }
+    planned.plans.push_back(plan);
+  }
+  return planned;
+}
+
+namespace {
+
+constexpr std::uint64_t kLocalIfmapBase = 0;
+constexpr std::uint64_t kLocalWeightBase = 1ULL << 32;
+constexpr std::uint64_t kLocalOfmapBase = 2ULL << 32;
+
+/// Lays the program's tensors out in DRAM (the driver's allocator) and builds the commands.
+std::vector<models::HostCommand> build_commands(const PlatformParams& params,
+                                                const workloads::Network& network,
+                                                const workloads::Program& program,
+                                                const PlannedProgram& planned) {
+  const std::uint32_t cb = params.accelerator.container_bits;
+  std::uint64_t next = params.dram.base_address;
+  auto allocate = [&](std::uint64_t bytes) {
+    const std::uint64_t address = next;
+    next += (bytes + 4095) / 4096 * 4096;
+    return address;
+  };
+  // Activations flow through one buffer per layer boundary; weights have one region each.
+  std::vector<std::uint64_t> input_address(network.layers.size());
+  std::vector<std::uint64_t> output_address(network.layers.size());
+  std::vector<std::uint64_t> weight_address(network.layers.size());
+  std::uint64_t psum_bytes = 0;
+  for (std::size_t i = 0; i < program.ops.size(); ++i) {
+    const auto& op = program.ops[i];
+    psum_bytes = std::max(psum_bytes, workloads::packed_bytes(op.shape.m * op.shape.n *
+                                                                  op.shape.groups,
+                                                              op.acc_bits, cb));
+  }
+  for (std::size_t l = 0; l < network.layers.size(); ++l) {
+    const auto& layer = network.layers[l];
+    const std::uint64_t in_bytes =
+        workloads::packed_bytes(std::max(layer.input_elements(network.batch),
+                                         layer.gemm(network.batch).m * layer.gemm(network.batch).k),
+                                32, cb);
+    const bool chained = l > 0 && network.layers[l - 1].output_elements(network.batch) ==
+                                      layer.input_elements(network.batch);
+    input_address[l] = chained ? output_address[l - 1] : allocate(in_bytes);
+    weight_address[l] = allocate(workloads::packed_bytes(layer.weight_elements(), 32, cb));
+    output_address[l] = allocate(workloads::packed_bytes(
+        std::max(layer.output_elements(network.batch),
+                 layer.gemm(network.batch).m * layer.gemm(network.batch).n),
+        32, cb));
+  }
+  const std::uint64_t psum_address = allocate(psum_bytes);
+  if (next - params.dram.base_address > params.dram.size_bytes) {
+    throw sim::ConfigError("dram.size_bytes: the workload needs " +
+                           std::to_string(next - params.dram.base_address) +
+                           " bytes of DRAM, got " + std::to_string(params.dram.size_bytes));
+  }
+  std::vector<models::HostCommand> commands;
+  for (std::uint32_t i = 0; i < program.ops.size(); ++i) {
+    const auto& op = program.ops[i];
+    const auto& layer = network.layers[op.layer];
+    const bool check = params.sim.functional && !layer.is_conv();
+    models::HostCommand command;
+    command.descriptor = models::make_descriptor(i, op, layer, planned.plans[i],
+                                                 input_address[op.layer], weight_address[op.layer],
+                                                 output_address[op.layer], psum_address, check);
+    command.check = check;
+    commands.push_back(command);
+  }
+  return commands;
+}
+
+/// The SystemC top: host, system bus, accelerator (controller, DMA, buffers, PE array), DRAM.
+class Top : public sc_core::sc_module {
+ public:
+  Top(const sc_core::sc_module_name& name, const PlatformParams& p,
+      std::vector<models::HostCommand> commands, sim::Stats& stats, sim::VcdWriter* vcd)
+      : sc_module(name),
+        accel_clock(sc_core::sc_time(1e6 / p.accelerator.clock_mhz, sc_core::SC_PS)),
+        host("host", p.host, std::move(commands), kAcceleratorBase, p.sim.seed, stats, vcd),
+        bus("bus", p.interconnect, accel_clock, stats),
+        dram("dram", p.dram, stats),
+        local_bus("local_bus", models::RouterParams{0, p.interconnect.width_bytes}, accel_clock,
+                  stats),
+        dma("dma", p.accelerator.dma, accel_clock, stats, vcd),
+        pe_array("pe_array", p.accelerator.pe_array, accel_clock, stats, vcd),
+        controller("controller", local_map(p), dma, pe_array, accel_clock, stats, vcd) {
+    host.bus.bind(bus.in);
+    dma.mem.bind(bus.in);
+    bus.out.bind(dram.in);
+    bus.map(p.dram.base_address, p.dram.size_bytes, "dram");
+    bus.out.bind(controller.regs);
+    bus.map(kAcceleratorBase, models::kRegBlockBytes, "accelerator");
+    host.irq.bind(controller.irq);
+
+    dma.local.bind(local_bus.in);
+    pe_array.local.bind(local_bus.in);
+    const auto& s = p.accelerator.sram;
+    auto add_buffer = [&](const char* buffer_name, std::uint64_t base, std::uint64_t bytes) {
+      models::SramParams sp = s.bank;
+      sp.size_bytes = bytes;
+      buffers.push_back(
+          std::make_unique<models::Sram>(buffer_name, sp, accel_clock, stats, vcd));
+      local_bus.out.bind(buffers.back()->in);
+      local_bus.map(base, bytes, buffer_name);
+    };
+    if (s.organisation == "unified") {
+      add_buffer("unified_sram", kLocalIfmapBase, s.unified_bytes);
+    } else {
+      add_buffer("ifmap_sram", kLocalIfmapBase, s.ifmap_bytes);
+      add_buffer("weight_sram", kLocalWeightBase, s.weight_bytes);
+      add_buffer("ofmap_sram", kLocalOfmapBase, s.ofmap_bytes);
+    }
+  }
+
+  static models::LocalMap local_map(const PlatformParams& p) {
+    models::LocalMap map;
+    const auto& s = p.accelerator.sram;
+    map.unified = s.organisation == "unified";
+    map.double_buffer = s.double_buffer;
+    map.ifmap_base = kLocalIfmapBase;
+    map.weight_base = map.unified ? kLocalIfmapBase : kLocalWeightBase;
+    map.ofmap_base = map.unified ? kLocalIfmapBase : kLocalOfmapBase;
+    map.ifmap_bytes = map.unified ? s.unified_bytes : s.ifmap_bytes;
+    map.weight_bytes = s.weight_bytes;
+    map.ofmap_bytes = s.ofmap_bytes;
+    map.container_bits = p.accelerator.container_bits;
+    return map;
+  }
+
+  sc_core::sc_time accel_clock;
+  models::Host host;
+  models::Router bus;
+  models::Dram dram;
+  models::Router local_bus;
+  models::Dma dma;
+  models::PeArray pe_array;
+  models::Controller controller;
+  std::vector<std::unique_ptr<models::Sram>> buffers;
+};
+
+}  // namespace
+
+RunResult simulate(const PlatformParams& params, const workloads::Network& network,
+                   const workloads::Program& program, const PlannedProgram& planned,
+                   sim::VcdWriter* vcd) {
+  RunResult result;
+  if (!planned.feasible) {
+    result.feasible = false;
+    result.reason = planned.reason;
+    return result;
+  }
+  sim::Stats stats;
+  tlm::tlm_global_quantum::instance().set(sc_core::sc_time(params.sim.quantum_ns, sc_core::SC_NS));
+  Top top("top", params, build_commands(params, network, program, planned), stats, vcd);
+  sc_core::sc_start();
+
+  const double clock_ps = top.accel_clock.to_seconds() * 1e12;
+  result.simulated_ns = top.host.finish_time().to_seconds() * 1e9;
+  result.total_cycles =
+      static_cast<std::uint64_t>(top.host.finish_time().to_seconds() * 1e12 / clock_ps + 0.5);
+  result.checked_ops = top.host.checked_ops();
+  const double pes = static_cast<double>(params.accelerator.pe_array.rows) *
+                     params.accelerator.pe_array.cols;
+
+  // One row per op (per layer and phase), from the controller's records and the ledgers.
+  for (const auto& record : top.controller.records()) {
+    const auto& op = program.ops[record.op_index];
+    const auto& layer = network.layers[record.layer];
+    LayerResult row;
+    row.name = layer.name;
+    row.type = workloads::layer_type_name(layer.type);
+    row.phase = workloads::phase_name(op.phase);
+    row.cycles = static_cast<std::uint64_t>((record.end_ps - record.start_ps) / clock_ps + 0.5);
+    row.compute_cycles = record.compute_cycles;
+    row.stall_cycles = record.stall_cycles;
+    row.macs = record.macs;
+    row.tiles = record.tiles;
+    row.pe_utilization = row.cycles ? static_cast<double>(row.macs) / (row.cycles * pes) : 0;
+    row.dram_read_bytes = top.dma.dram_reads().layer_total(record.layer);
+    row.dram_write_bytes = top.dma.dram_writes().layer_total(record.layer);
+    for (const auto& buffer : top.buffers) {
+      row.sram_read_bytes += buffer->reads().layer_total(record.layer);
+      row.sram_write_bytes += buffer->writes().layer_total(record.layer);
+    }
+    for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
+      const auto cls = static_cast<workloads::TensorClass>(c);
+      row.dram_bytes_by_class[c] = top.dma.dram_reads().layer_class(record.layer, cls) +
+                                   top.dma.dram_writes().layer_class(record.layer, cls);
+    }
+    const auto& plan = planned.plans[record.op_index];
+    row.tile_m = plan.tile_m;
+    row.tile_n = plan.tile_n;
+    row.tile_k = plan.tile_k;
+    row.loop_order = plan.order_name();
+    result.stall_cycles += row.stall_cycles;
+    result.compute_cycles += row.compute_cycles;
+    result.macs += row.macs;
+    result.layers.push_back(row);
+  }
+  result.dram_read_bytes = top.dma.dram_reads().total();
+  result.dram_write_bytes = top.dma.dram_writes().total();
+  for (const auto& buffer : top.buffers) {
+    result.sram_read_bytes += buffer->reads().total();
+    result.sram_write_bytes += buffer->writes().total();
+  }
+  for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
+    const auto cls = static_cast<workloads::TensorClass>(c);
+    result.dram_bytes_by_class[c] =
+        top.dma.dram_reads().class_total(cls) + top.dma.dram_writes().class_total(cls);
+  }
+  result.pe_utilization =
+      result.total_cycles ? static_cast<double>(result.macs) / (result.total_cycles * pes) : 0;
+  for (const auto& entry : stats.entries()) result.counters.emplace_back(entry.name, *entry.value);
+  return result;
+}
+
+}  // namespace platforms

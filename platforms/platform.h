@@ -1,0 +1,127 @@
+#pragma once
+// A platform: the typed parameters of every component, and the SystemC top that instantiates
+// and binds them. Only this folder wires models together.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/controller/controller.h"
+#include "models/host/host.h"
+#include "models/interconnect/router.h"
+#include "models/memory/dma/dma.h"
+#include "models/memory/dram/dram_params.h"
+#include "models/memory/sram/sram.h"
+#include "models/pe_array/pe_array.h"
+#include "sim/core/config.h"
+#include "sim/core/stats.h"
+#include "sim/core/vcd_writer.h"
+#include "workloads/mapping/tiler.h"
+#include "workloads/network/network.h"
+#include "workloads/training/program.h"
+
+namespace platforms {
+
+/// `accelerator` section.
+struct AcceleratorParams {
+  std::string type = "systolic";
+  std::uint32_t clock_mhz = 1000;
+  models::PeArrayParams pe_array;
+  models::BufferParams sram;
+  models::DmaParams dma;
+  std::uint32_t container_bits = 0;  // storage container per element (0: packed)
+};
+
+/// `sim` section: how the simulation runs.
+struct SimParams {
+  double quantum_ns = 1000.0;   // global quantum for temporal decoupling
+  bool functional = false;      // real int8 data through DMA, SRAM and PE array (gemm/fc)
+  bool scalesim_compat = false;
+  std::uint64_t seed = 1;
+  std::uint64_t max_functional_macs = 1ULL << 26;
+};
+
+/// `trace` section.
+struct TraceParams {
+  bool vcd = false;
+};
+
+/// Every parameter of a platform.
+struct PlatformParams {
+  std::string name = "platform";
+  models::HostParams host;
+  models::RouterParams interconnect;
+  AcceleratorParams accelerator;
+  models::DramParams dram;
+  SimParams sim;
+  TraceParams trace;
+};
+
+/// Parses the platform sections of a run's config (name, host, interconnect, accelerator,
+/// dram, sim, trace).
+PlatformParams parse_platform(const sim::ConfigNode& root);
+
+/// The tiler's view of a platform.
+workloads::TilerParams tiler_params(const PlatformParams& params);
+
+/// Address of the accelerator's register block on the system bus.
+inline constexpr std::uint64_t kAcceleratorBase = 0xF0'0000'0000ULL;
+
+/// Per-layer figures of a run (one row of layers.csv).
+struct LayerResult {
+  std::string name;
+  std::string type;
+  std::string phase;
+  std::uint64_t cycles = 0;
+  std::uint64_t compute_cycles = 0;
+  std::uint64_t stall_cycles = 0;
+  std::uint64_t macs = 0;
+  std::uint64_t tiles = 0;
+  double pe_utilization = 0;
+  std::uint64_t dram_read_bytes = 0;
+  std::uint64_t dram_write_bytes = 0;
+  std::uint64_t sram_read_bytes = 0;
+  std::uint64_t sram_write_bytes = 0;
+  std::uint64_t tile_m = 0, tile_n = 0, tile_k = 0;
+  std::string loop_order;
+  // DRAM bytes (read + write) by tensor class.
+  std::uint64_t dram_bytes_by_class[workloads::kTensorClassCount] = {};
+};
+
+/// Results of one simulation.
+struct RunResult {
+  bool feasible = true;
+  std::string reason;
+  std::uint64_t total_cycles = 0;
+  std::uint64_t stall_cycles = 0;
+  std::uint64_t compute_cycles = 0;
+  std::uint64_t macs = 0;
+  double pe_utilization = 0;
+  std::uint64_t dram_read_bytes = 0;
+  std::uint64_t dram_write_bytes = 0;
+  std::uint64_t sram_read_bytes = 0;
+  std::uint64_t sram_write_bytes = 0;
+  std::uint64_t dram_bytes_by_class[workloads::kTensorClassCount] = {};
+  std::uint64_t checked_ops = 0;
+  double simulated_ns = 0;
+  std::vector<LayerResult> layers;
+  std::vector<std::pair<std::string, std::uint64_t>> counters;  // every registered statistic
+};
+
+/// Plans every op of `program`; the first infeasible op makes the result infeasible.
+struct PlannedProgram {
+  bool feasible = true;
+  std::string reason;
+  std::vector<workloads::TilePlan> plans;
+};
+PlannedProgram plan_program(const PlatformParams& params, const workloads::Network& network,
+                            const workloads::Program& program);
+
+/// Elaborates the platform, runs the program to completion and collects the results.
+/// A process can do this once (SystemC elaborates one simulation per process).
+RunResult simulate(const PlatformParams& params, const workloads::Network& network,
+                   const workloads::Program& program, const PlannedProgram& planned,
+                   sim::VcdWriter* vcd);
+
+}  // namespace platforms

@@ -1,0 +1,169 @@
+#include "sim/app/report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace app {
+
+namespace {
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+          out += buffer;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string number(double value) {
+  if (!std::isfinite(value)) return "null";
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.6g", value);
+  return buffer;
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  while (bytes >= 1024 && unit < 4) {
+    bytes /= 1024;
+    ++unit;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), unit == 0 ? "%.0f %s" : "%.2f %s", bytes, units[unit]);
+  return buffer;
+}
+
+std::string grouped(std::uint64_t value) {
+  std::string digits = std::to_string(value);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
+                         const platforms::PlatformParams& params) {
+  std::ostringstream out;
+  out << "{\n";
+  out << "  \"feasible\": " << (r.feasible ? "true" : "false") << ",\n";
+  out << "  \"reason\": " << json_string(r.reason) << ",\n";
+  out << "  \"platform\": " << json_string(info.platform) << ",\n";
+  out << "  \"workload\": " << json_string(info.workload) << ",\n";
+  out << "  \"scheme\": " << json_string(info.scheme) << ",\n";
+  out << "  \"edgesim_version\": " << json_string(EDGESIM_VERSION) << ",\n";
+  out << "  \"clock_mhz\": " << params.accelerator.clock_mhz << ",\n";
+  out << "  \"pe_rows\": " << params.accelerator.pe_array.rows << ",\n";
+  out << "  \"pe_cols\": " << params.accelerator.pe_array.cols << ",\n";
+  out << "  \"total_cycles\": " << r.total_cycles << ",\n";
+  out << "  \"compute_cycles\": " << r.compute_cycles << ",\n";
+  out << "  \"stall_cycles\": " << r.stall_cycles << ",\n";
+  out << "  \"simulated_ns\": " << number(r.simulated_ns) << ",\n";
+  out << "  \"macs\": " << r.macs << ",\n";
+  out << "  \"pe_utilization\": " << number(r.pe_utilization) << ",\n";
+  out << "  \"dram_read_bytes\": " << r.dram_read_bytes << ",\n";
+  out << "  \"dram_write_bytes\": " << r.dram_write_bytes << ",\n";
+  out << "  \"sram_read_bytes\": " << r.sram_read_bytes << ",\n";
+  out << "  \"sram_write_bytes\": " << r.sram_write_bytes << ",\n";
+  out << "  \"dram_bytes_by_tensor_class\": {";
+  for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
+    out << (c ? ", " : "")
+        << json_string(workloads::tensor_class_name(static_cast<workloads::TensorClass>(c)))
+        << ": " << r.dram_bytes_by_class[c];
+  }
+  out << "},\n";
+  out << "  \"functional_checked_ops\": " << r.checked_ops << ",\n";
+  out << "  \"layers\": " << r.layers.size() << ",\n";
+  out << "  \"sim_wall_seconds\": " << number(info.sim_wall_seconds) << ",\n";
+  out << "  \"counters\": {";
+  for (std::size_t i = 0; i < r.counters.size(); ++i) {
+    out << (i ? ",\n    " : "\n    ") << json_string(r.counters[i].first) << ": "
+        << r.counters[i].second;
+  }
+  out << (r.counters.empty() ? "}\n" : "\n  }\n");
+  out << "}\n";
+  return out.str();
+}
+
+std::string layers_csv(const platforms::RunResult& r) {
+  std::ostringstream out;
+  out << "layer_index,name,type,phase,cycles,compute_cycles,stall_cycles,macs,pe_utilization,"
+         "dram_read_bytes,dram_write_bytes,sram_read_bytes,sram_write_bytes,tiles,tile_m,tile_n,"
+         "tile_k,loop_order";
+  for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
+    out << ",dram_" << workloads::tensor_class_name(static_cast<workloads::TensorClass>(c))
+        << "_bytes";
+  }
+  out << "\n";
+  for (std::size_t i = 0; i < r.layers.size(); ++i) {
+    const auto& l = r.layers[i];
+    out << i << ',' << l.name << ',' << l.type << ',' << l.phase << ',' << l.cycles << ','
+        << l.compute_cycles << ',' << l.stall_cycles << ',' << l.macs << ','
+        << number(l.pe_utilization) << ',' << l.dram_read_bytes << ',' << l.dram_write_bytes
+        << ',' << l.sram_read_bytes << ',' << l.sram_write_bytes << ',' << l.tiles << ','
+        << l.tile_m << ',' << l.tile_n << ',' << l.tile_k << ',' << l.loop_order;
+    for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
+      out << ',' << l.dram_bytes_by_class[c];
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+void print_summary(std::ostream& out, const RunInfo& info, const platforms::RunResult& r,
+                   const platforms::PlatformParams& params, const std::string& run_dir) {
+  char line[256];
+  out << "edgesim " << EDGESIM_VERSION << ": " << info.platform << " / " << info.workload << " / "
+      << info.scheme << "\n";
+  if (!r.feasible) {
+    out << "  infeasible design point: " << r.reason << "\n";
+  } else {
+    const double us = r.simulated_ns / 1000.0;
+    std::snprintf(line, sizeof(line), "  total cycles   %s (%.3f us at %u MHz)\n",
+                  grouped(r.total_cycles).c_str(), us, params.accelerator.clock_mhz);
+    out << line;
+    std::snprintf(line, sizeof(line), "  stall cycles   %s (%.1f%% of total)\n",
+                  grouped(r.stall_cycles).c_str(),
+                  r.total_cycles ? 100.0 * r.stall_cycles / r.total_cycles : 0.0);
+    out << line;
+    std::snprintf(line, sizeof(line), "  MACs           %s on %ux%u PEs, utilization %.1f%%\n",
+                  grouped(r.macs).c_str(), params.accelerator.pe_array.rows,
+                  params.accelerator.pe_array.cols, 100.0 * r.pe_utilization);
+    out << line;
+    out << "  DRAM           read " << human_bytes(r.dram_read_bytes) << ", write "
+        << human_bytes(r.dram_write_bytes) << "\n";
+    out << "  SRAM           read " << human_bytes(r.sram_read_bytes) << ", write "
+        << human_bytes(r.sram_write_bytes) << "\n";
+    if (r.checked_ops > 0) {
+      out << "  functional     " << r.checked_ops << " ops matched the reference product\n";
+    }
+  }
+  std::snprintf(line, sizeof(line), "  wall time      %.3f s\n", info.sim_wall_seconds);
+  out << line;
+  out << "  run directory  " << run_dir << "\n";
+}
+
+}  // namespace app

@@ -1,0 +1,30 @@
+#pragma once
+// Writes a run directory (config.resolved.yaml, summary.json, layers.csv, trace.vcd) and the
+// human summary on stdout.
+
+#include <ostream>
+#include <string>
+
+#include "platforms/platform.h"
+#include "sim/app/run_setup.h"
+
+namespace app {
+
+/// Identity and timing of a run, beside its results.
+struct RunInfo {
+  std::string platform;
+  std::string workload;
+  std::string scheme;
+  double sim_wall_seconds = 0;
+};
+
+/// summary.json text.
+std::string summary_json(const RunInfo& info, const platforms::RunResult& result,
+                         const platforms::PlatformParams& params);
+/// layers.csv text.
+std::string layers_csv(const platforms::RunResult& result);
+/// The short human summary.
+void print_summary(std::ostream& out, const RunInfo& info, const platforms::RunResult& result,
+                   const platforms::PlatformParams& params, const std::string& run_dir);
+
+}  // namespace app

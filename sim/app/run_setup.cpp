@@ -1,0 +1,111 @@
+#include "sim/app/run_setup.h"
+
+#include <sys/stat.h>
+
+#include "sim/app/builtins.h"
+
+namespace app {
+
+std::vector<std::string> builtin_names(const std::string& kind) {
+  std::vector<std::string> names;
+  for (const auto& b : builtins()) {
+    if (kind == b.kind) names.push_back(b.name);
+  }
+  return names;
+}
+
+namespace {
+
+bool looks_like_path(const std::string& text) {
+  struct stat info {};
+  return text.find('/') != std::string::npos || text.find('.') != std::string::npos ||
+         stat(text.c_str(), &info) == 0;
+}
+
+/// Loads a built-in by name or a file by path, mounted at `mount`.
+void load_named(sim::Config& config, const std::string& option, const std::string& kind,
+                const std::string& value, const std::string& mount) {
+  if (value.empty()) throw sim::ConfigError(option + ": expected a " + kind + " name or file");
+  if (looks_like_path(value)) {
+    config.load_file(value, mount);
+    return;
+  }
+  for (const auto& b : builtins()) {
+    if (kind == b.kind && value == b.name) {
+      config.load_text(b.text, "<built-in " + kind + " " + value + ">", mount);
+      return;
+    }
+  }
+  const auto names = builtin_names(kind);
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  std::string message = option + ": unknown " + kind + " '" + value + "'";
+  const std::string suggestion = sim::closest_match(value, names);
+  if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
+  throw sim::ConfigError(message + "; expected a built-in (" + list + ") or a YAML file path");
+}
+
+}  // namespace
+
+RunSetup prepare_run(const RunOptions& options) {
+  RunSetup setup;
+  setup.config = std::make_unique<sim::Config>();
+  sim::Config& config = *setup.config;
+  if (!options.config_file.empty()) {
+    config.load_file(options.config_file);
+  } else {
+    load_named(config, "--platform", "platform", options.platform, "");
+    load_named(config, "--workload", "workload", options.workload, "workload");
+  }
+  if (!options.scheme.empty()) config.apply_override("scheme=" + options.scheme);
+  for (const auto& assignment : options.sets) config.apply_override(assignment);
+  if (options.vcd) config.apply_override("trace.vcd=true");
+
+  sim::ConfigNode root = config.root();
+  setup.scheme = root.get_choice("scheme", "inference", {"inference", "fp32", "qat", "rct"});
+  if (setup.scheme != "inference") {
+    root.fail("scheme", "only 'inference' is simulated so far (training schemes are being "
+                        "built), got '" + setup.scheme + "'");
+  }
+  setup.platform = platforms::parse_platform(root);
+  const sim::ConfigNode workload = root.child("workload");
+  setup.network = workloads::parse_network(workload);
+  const sim::ConfigNode precision = workload.child("precision");
+  workloads::PrecisionParams bits;
+  bits.w_bits = static_cast<std::uint32_t>(precision.get_positive("w_bits", bits.w_bits));
+  bits.a_bits = static_cast<std::uint32_t>(precision.get_positive("a_bits", bits.a_bits));
+  bits.acc_bits = static_cast<std::uint32_t>(precision.get_positive("acc_bits", bits.acc_bits));
+  for (const auto& [key, value] : {std::pair<const char*, std::uint32_t>{"w_bits", bits.w_bits},
+                                    {"a_bits", bits.a_bits},
+                                    {"acc_bits", bits.acc_bits}}) {
+    if (value > 32) {
+      precision.fail(key, "must be an integer width from 1 to 32, got " + std::to_string(value));
+    }
+  }
+  config.check_all_read();
+
+  setup.program = workloads::lower_inference(setup.network, bits);
+  if (setup.platform.sim.functional) {
+    if (bits.w_bits != 8 || bits.a_bits != 8 || bits.acc_bits != 32) {
+      root.child("sim").fail("functional", "needs 8-bit weights and activations with 32-bit "
+                                           "accumulators, got w_bits=" +
+                                               std::to_string(bits.w_bits) + " a_bits=" +
+                                               std::to_string(bits.a_bits));
+    }
+    for (auto& op : setup.program.ops) {
+      const auto& layer = setup.network.layers[op.layer];
+      if (layer.is_conv()) continue;
+      if (op.shape.macs() > setup.platform.sim.max_functional_macs) {
+        root.child("sim").fail(
+            "functional", "checks gemm/fc layers of at most sim.max_functional_macs=" +
+                              std::to_string(setup.platform.sim.max_functional_macs) +
+                              " MACs; layer '" + layer.name + "' has " +
+                              std::to_string(op.shape.macs()));
+      }
+      op.c.bits = 32;  // raw int32 accumulators, so the host can compare them
+    }
+  }
+  return setup;
+}
+
+}  // namespace app
