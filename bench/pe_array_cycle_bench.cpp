@@ -7,6 +7,8 @@
 
 #include "models/pe_array/cycle_array.h"
 #include "models/pe_array/systolic_model.h"
+#include "sim/report/scalesim_report.h"
+#include "workloads/network/scalesim_topology.h"
 
 namespace {
 
@@ -70,6 +72,45 @@ void BM_FoldModelResNet18(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_FoldModelResNet18)->Unit(benchmark::kMicrosecond);
+
+// The SCALE-Sim path of one run without the simulation kernel: parse a ResNet-18 topology
+// (SCALE-Sim's conv format, 21 layers), compute every layer's compat rows (SRAM windows
+// included) and render the three reports.
+void BM_ScalesimPipelineResNet18(benchmark::State& state) {
+  const int rows[][8] = {
+      {224, 224, 7, 7, 3, 64, 2},  {56, 56, 3, 3, 64, 64, 1},   {56, 56, 3, 3, 64, 64, 1},
+      {56, 56, 3, 3, 64, 64, 1},   {56, 56, 3, 3, 64, 64, 1},   {56, 56, 3, 3, 64, 128, 2},
+      {28, 28, 3, 3, 128, 128, 1}, {56, 56, 1, 1, 64, 128, 2},  {28, 28, 3, 3, 128, 128, 1},
+      {28, 28, 3, 3, 128, 128, 1}, {28, 28, 3, 3, 128, 256, 2}, {14, 14, 3, 3, 256, 256, 1},
+      {28, 28, 1, 1, 128, 256, 2}, {14, 14, 3, 3, 256, 256, 1}, {14, 14, 3, 3, 256, 256, 1},
+      {14, 14, 3, 3, 256, 512, 2}, {7, 7, 3, 3, 512, 512, 1},   {14, 14, 1, 1, 256, 512, 2},
+      {7, 7, 3, 3, 512, 512, 1},   {7, 7, 3, 3, 512, 512, 1},   {1, 1, 1, 1, 512, 1000, 1}};
+  std::string csv =
+      "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
+      "Channels, Num Filter, Strides,\n";
+  int index = 0;
+  for (const auto& r : rows) {
+    csv += "L" + std::to_string(index++);
+    for (int i = 0; i < 7; ++i) csv += "," + std::to_string(r[i]);
+    csv += ",\n";
+  }
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    const auto net = workloads::parse_scalesim_topology(csv, "resnet18.csv", "conv");
+    std::vector<report::ScalesimLayerRow> report_rows;
+    for (const auto& layer : net.layers) {
+      for (auto& row : report::scalesim_rows_for_layer(layer, 1, 32, 32, models::Dataflow::kWs,
+                                                       models::Accounting::kScalesimCompat)) {
+        report_rows.push_back(row);
+      }
+    }
+    bytes += report::scalesim_compute_report(report_rows).size() +
+             report::scalesim_bandwidth_report(report_rows).size() +
+             report::scalesim_detailed_access_report(report_rows).size();
+  }
+  benchmark::DoNotOptimize(bytes);
+}
+BENCHMARK(BM_ScalesimPipelineResNet18)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
