@@ -1,0 +1,258 @@
+#include "models/memory/dram/dram_timing.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace models {
+
+DramAddressMapper::DramAddressMapper(const DramParams& params)
+    : segments_(params.mapping_segments) {}
+
+DramAddress DramAddressMapper::decode(std::uint64_t burst_index) const {
+  DramAddress a;
+  for (const auto& s : segments_) {
+    const std::uint64_t bits =
+        (burst_index >> s.source_shift) & ((std::uint64_t{1} << s.width) - 1);
+    switch (s.field) {
+      case DramField::kChannel:
+        a.channel |= static_cast<std::uint32_t>(bits << s.field_shift);
+        break;
+      case DramField::kRank:
+        a.rank |= static_cast<std::uint32_t>(bits << s.field_shift);
+        break;
+      case DramField::kBankGroup:
+        a.bank_group |= static_cast<std::uint32_t>(bits << s.field_shift);
+        break;
+      case DramField::kBank:
+        a.bank |= static_cast<std::uint32_t>(bits << s.field_shift);
+        break;
+      case DramField::kRow:
+        a.row |= bits << s.field_shift;
+        break;
+      case DramField::kColumn:
+        a.column |= static_cast<std::uint32_t>(bits << s.field_shift);
+        break;
+    }
+  }
+  return a;
+}
+
+std::uint64_t DramAddressMapper::encode(const DramAddress& a) const {
+  std::uint64_t index = 0;
+  for (const auto& s : segments_) {
+    std::uint64_t value = 0;
+    switch (s.field) {
+      case DramField::kChannel:
+        value = a.channel;
+        break;
+      case DramField::kRank:
+        value = a.rank;
+        break;
+      case DramField::kBankGroup:
+        value = a.bank_group;
+        break;
+      case DramField::kBank:
+        value = a.bank;
+        break;
+      case DramField::kRow:
+        value = a.row;
+        break;
+      case DramField::kColumn:
+        value = a.column;
+        break;
+    }
+    index |= ((value >> s.field_shift) & ((std::uint64_t{1} << s.width) - 1)) << s.source_shift;
+  }
+  return index;
+}
+
+double dram_energy_pj(const DramParams& p, const DramCounters& c) {
+  const double burst_bits = static_cast<double>(p.burst_bytes()) * 8.0;
+  // mW x ps = 1e-3 W x 1e-12 s = 1e-15 J = 1e-3 pJ.
+  return static_cast<double>(c.activates) * p.activate_pj +
+         static_cast<double>(c.precharges) * p.precharge_pj +
+         static_cast<double>(c.read_bursts) * burst_bits * p.read_pj_per_bit +
+         static_cast<double>(c.write_bursts) * burst_bits * p.write_pj_per_bit +
+         static_cast<double>(c.refreshes) * p.refresh_pj +
+         p.background_mw * static_cast<double>(c.background_ps) * 1e-3;
+}
+
+DramTiming::DramTiming(const DramParams& params, DramCounters& counters)
+    : params_(params),
+      counters_(counters),
+      simple_(params.type == DramType::kSimple),
+      close_page_(params.page_policy == PagePolicy::kClose),
+      tck_(params.tck_ps),
+      burst_ps_(static_cast<std::uint64_t>(params.burst_length / params.transfers_per_clock) *
+                params.tck_ps),
+      cl_ps_(tck_ * params.cl),
+      cwl_ps_(tck_ * params.cwl),
+      trcd_ps_(tck_ * params.trcd),
+      trp_ps_(tck_ * params.trp),
+      tras_ps_(tck_ * params.tras),
+      trc_ps_(tck_ * params.trc),
+      trrd_ps_(tck_ * params.trrd),
+      tfaw_ps_(tck_ * params.tfaw),
+      twr_ps_(tck_ * params.twr),
+      twtr_ps_(tck_ * params.twtr),
+      trtp_ps_(tck_ * params.trtp),
+      tccd_ps_(tck_ * params.tccd),
+      tccd_l_ps_(tck_ * params.tccd_l),
+      trfc_ps_(tck_ * params.trfc),
+      trefi_ps_(tck_ * params.trefi),
+      simple_burst_ps_(static_cast<double>(params.burst_bytes()) * 1000.0 / params.bandwidth_gbps),
+      simple_latency_ps_(static_cast<std::uint64_t>(std::llround(params.latency_ns * 1000.0))),
+      banks_(params.total_banks()),
+      ranks_(static_cast<std::size_t>(params.channels) * params.ranks),
+      channels_(params.channels) {
+  for (auto& channel : channels_) channel.bank_group_col_ready.assign(params.bank_groups, 0);
+  // All ranks refresh together: a stream striped over every channel then loses tRFC once
+  // per tREFI, not a staggered refresh on some channel nearly all the time.
+  for (auto& rank : ranks_) rank.next_refresh_ps = trefi_ps_;
+  earliest_refresh_ps_ =
+      trefi_ps_ == 0 || simple_ ? std::numeric_limits<std::uint64_t>::max() : trefi_ps_;
+}
+
+bool DramTiming::is_row_hit(const DramAddress& a) const {
+  if (simple_) return false;
+  const std::size_t rank_index = static_cast<std::size_t>(a.channel) * params_.ranks + a.rank;
+  const Bank& bank =
+      banks_[(rank_index * params_.bank_groups + a.bank_group) * params_.banks + a.bank];
+  return bank.open_row == static_cast<std::int64_t>(a.row);
+}
+
+void DramTiming::refresh_rank(std::uint32_t rank_index, std::uint64_t now_ps) {
+  Rank& rank = ranks_[rank_index];
+  const std::size_t banks_per_rank = static_cast<std::size_t>(params_.bank_groups) * params_.banks;
+  Bank* const first = &banks_[rank_index * banks_per_rank];
+  while (rank.next_refresh_ps <= now_ps) {
+    // All banks must be precharged (tRP after PRE, tRC after ACT) before REF.
+    std::uint64_t start = rank.next_refresh_ps;
+    for (std::size_t b = 0; b < banks_per_rank; ++b) {
+      Bank& bank = first[b];
+      if (bank.open_row >= 0) {
+        bank.act_ready = std::max(bank.act_ready, std::max(start, bank.pre_ready) + trp_ps_);
+        bank.open_row = -1;
+        ++counters_.precharges;
+      }
+      start = std::max(start, bank.act_ready);
+    }
+    const std::uint64_t end = start + trfc_ps_;
+    for (std::size_t b = 0; b < banks_per_rank; ++b) {
+      first[b].act_ready = std::max(first[b].act_ready, end);
+    }
+    ++counters_.refreshes;
+    rank.next_refresh_ps += trefi_ps_;
+    // A long idle gap: the remaining refreshes find every bank closed; count them at once.
+    if (now_ps >= rank.next_refresh_ps + 2 * trefi_ps_) {
+      const std::uint64_t skipped = (now_ps - rank.next_refresh_ps) / trefi_ps_ - 1;
+      counters_.refreshes += skipped;
+      rank.next_refresh_ps += skipped * trefi_ps_;
+      const std::uint64_t last_end = rank.next_refresh_ps - trefi_ps_ + trfc_ps_;
+      for (std::size_t b = 0; b < banks_per_rank; ++b) {
+        first[b].act_ready = std::max(first[b].act_ready, last_end);
+      }
+    }
+  }
+}
+
+void DramTiming::advance_to(std::uint64_t now_ps) {
+  if (now_ps >= earliest_refresh_ps_) {
+    earliest_refresh_ps_ = std::numeric_limits<std::uint64_t>::max();
+    for (std::uint32_t r = 0; r < ranks_.size(); ++r) {
+      refresh_rank(r, now_ps);
+      earliest_refresh_ps_ = std::min(earliest_refresh_ps_, ranks_[r].next_refresh_ps);
+    }
+  }
+  counters_.background_ps = std::max(counters_.background_ps, now_ps);
+}
+
+std::uint64_t DramTiming::activate(Bank& bank, Rank& rank, std::uint64_t earliest) {
+  std::uint64_t act = std::max({earliest, bank.act_ready, rank.act_ready});
+  // ACTs of a rank are issued in time order (tRRD), so faw[faw_next] is the 4th-last.
+  if (rank.activates_seen >= 4) act = std::max(act, rank.faw[rank.faw_next] + tfaw_ps_);
+  rank.faw[rank.faw_next] = act;
+  rank.faw_next = (rank.faw_next + 1) & 3;
+  ++rank.activates_seen;
+  rank.act_ready = act + trrd_ps_;
+  bank.col_ready = act + trcd_ps_;
+  bank.pre_ready = act + tras_ps_;
+  bank.act_ready = act + trc_ps_;
+  ++counters_.activates;
+  return act;
+}
+
+BurstTiming DramTiming::schedule_simple(const DramAddress& a, bool is_write,
+                                        std::uint64_t arrival_ps) {
+  Channel& channel = channels_[0];
+  const std::uint64_t start = std::max(arrival_ps, channel.bus_free);
+  channel.bus_free = start + static_cast<std::uint64_t>(std::ceil(simple_burst_ps_));
+  counters_.data_bus_busy_ps += channel.bus_free - start;
+  if (is_write) {
+    ++counters_.write_bursts;
+  } else {
+    ++counters_.read_bursts;
+  }
+  const std::uint64_t end = channel.bus_free + simple_latency_ps_;
+  counters_.background_ps = std::max(counters_.background_ps, end);
+  return {start, end, RowOutcome::kHit};
+}
+
+BurstTiming DramTiming::schedule(const DramAddress& a, bool is_write, std::uint64_t arrival_ps,
+                                 bool keep_row_open) {
+  if (simple_) return schedule_simple(a, is_write, arrival_ps);
+  if (arrival_ps >= earliest_refresh_ps_) advance_to(arrival_ps);
+
+  Channel& channel = channels_[a.channel];
+  const std::size_t rank_index = static_cast<std::size_t>(a.channel) * params_.ranks + a.rank;
+  Rank& rank = ranks_[rank_index];
+  Bank& bank = banks_[(rank_index * params_.bank_groups + a.bank_group) * params_.banks + a.bank];
+
+  RowOutcome outcome;
+  if (bank.open_row == static_cast<std::int64_t>(a.row)) {
+    outcome = RowOutcome::kHit;
+    ++counters_.row_hits;
+  } else {
+    if (bank.open_row >= 0) {
+      outcome = RowOutcome::kConflict;
+      ++counters_.row_conflicts;
+      const std::uint64_t precharge = std::max(arrival_ps, bank.pre_ready);
+      bank.act_ready = std::max(bank.act_ready, precharge + trp_ps_);
+      ++counters_.precharges;
+    } else {
+      outcome = RowOutcome::kMiss;
+      ++counters_.row_misses;
+    }
+    activate(bank, rank, arrival_ps);
+    bank.open_row = static_cast<std::int64_t>(a.row);
+  }
+
+  const std::uint64_t latency = is_write ? cwl_ps_ : cl_ps_;
+  std::uint64_t column = std::max(
+      {arrival_ps, bank.col_ready, channel.col_ready, channel.bank_group_col_ready[a.bank_group]});
+  if (!is_write) column = std::max(column, rank.read_ready);
+  if (channel.bus_free > column + latency) column = channel.bus_free - latency;
+  const std::uint64_t data_end = column + latency + burst_ps_;
+  channel.bus_free = data_end;
+  channel.col_ready = column + tccd_ps_;
+  channel.bank_group_col_ready[a.bank_group] = column + tccd_l_ps_;
+  counters_.data_bus_busy_ps += burst_ps_;
+  if (is_write) {
+    bank.pre_ready = std::max(bank.pre_ready, data_end + twr_ps_);
+    rank.read_ready = std::max(rank.read_ready, data_end + twtr_ps_);
+    ++counters_.write_bursts;
+  } else {
+    bank.pre_ready = std::max(bank.pre_ready, column + trtp_ps_);
+    ++counters_.read_bursts;
+  }
+  if (close_page_ && !keep_row_open) {
+    bank.act_ready = std::max(bank.act_ready, bank.pre_ready + trp_ps_);
+    bank.open_row = -1;
+    ++counters_.precharges;
+  }
+  if (data_end > counters_.background_ps) counters_.background_ps = data_end;
+  return {column, data_end, outcome};
+}
+
+}  // namespace models

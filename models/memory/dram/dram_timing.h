@@ -1,0 +1,125 @@
+#pragma once
+// The DRAM timing engine: bank state, row buffers, data-bus occupancy and refresh, computed
+// per burst in picoseconds. Plain C++ (no SystemC), shared by the LT and AT front ends.
+
+#include <cstdint>
+#include <vector>
+
+#include "models/memory/dram/dram_params.h"
+
+namespace models {
+
+/// Location of one burst in the DRAM hierarchy.
+struct DramAddress {
+  std::uint32_t channel = 0;
+  std::uint32_t rank = 0;
+  std::uint32_t bank_group = 0;
+  std::uint32_t bank = 0;  // within its bank group
+  std::uint64_t row = 0;
+  std::uint32_t column = 0;  // in bursts
+};
+
+/// Splits a burst index (byte offset / burst bytes) into DRAM coordinates and back.
+class DramAddressMapper {
+ public:
+  explicit DramAddressMapper(const DramParams& params);
+  DramAddress decode(std::uint64_t burst_index) const;
+  std::uint64_t encode(const DramAddress& address) const;
+
+ private:
+  std::vector<DramBitSegment> segments_;
+};
+
+/// Event counts of one DRAM; the Dram module registers each with sim::Stats.
+struct DramCounters {
+  std::uint64_t bytes_read = 0;
+  std::uint64_t bytes_written = 0;
+  std::uint64_t read_bursts = 0;
+  std::uint64_t write_bursts = 0;
+  std::uint64_t activates = 0;
+  std::uint64_t precharges = 0;
+  std::uint64_t refreshes = 0;
+  std::uint64_t row_hits = 0;       // the bank had the burst's row open
+  std::uint64_t row_misses = 0;     // the bank was closed: activate only
+  std::uint64_t row_conflicts = 0;  // another row was open: precharge + activate
+  std::uint64_t transactions = 0;
+  std::uint64_t latency_total_ps = 0;  // sum over transactions of completion - arrival
+  std::uint64_t data_bus_busy_ps = 0;  // sum over channels of data-bus occupancy
+  std::uint64_t background_ps = 0;     // simulated time accounted (standby energy accrues)
+  std::uint64_t error_responses = 0;
+  std::uint64_t queue_full_waits = 0;  // AT: requests that found the queue full
+};
+
+/// Energy in pJ of the counted events plus background power over background_ps.
+double dram_energy_pj(const DramParams& params, const DramCounters& counters);
+
+/// How a burst found its bank.
+enum class RowOutcome { kHit, kMiss, kConflict };
+
+/// When the commands of one burst happen.
+struct BurstTiming {
+  std::uint64_t column_ps;    // the RD/WR command
+  std::uint64_t data_end_ps;  // the last data beat
+  RowOutcome outcome;
+};
+
+/// Per-burst analytic timing with bank state. Bursts are scheduled in call order; each
+/// takes the earliest time all its resources allow, so independent bursts overlap.
+class DramTiming {
+ public:
+  DramTiming(const DramParams& params, DramCounters& counters);
+
+  /// Schedules one burst arriving at `arrival_ps`. `keep_row_open` tells a close-page
+  /// controller that another pending burst hits the same row.
+  BurstTiming schedule(const DramAddress& address, bool is_write, std::uint64_t arrival_ps,
+                       bool keep_row_open = false);
+  /// True when the burst's bank has its row open (the FR-FCFS "first ready" test).
+  bool is_row_hit(const DramAddress& address) const;
+  /// Performs the refreshes due up to `now_ps` and accounts background time to it.
+  void advance_to(std::uint64_t now_ps);
+  /// Latency of a row hit on an idle bus, in ps: CL (or CWL) plus the burst.
+  std::uint64_t burst_ps() const { return burst_ps_; }
+
+ private:
+  struct Bank {
+    std::int64_t open_row = -1;
+    std::uint64_t act_ready = 0;  // earliest ACT (tRC, tRP, refresh)
+    std::uint64_t pre_ready = 0;  // earliest PRE (tRAS, tRTP, tWR)
+    std::uint64_t col_ready = 0;  // earliest RD/WR (tRCD)
+  };
+  struct Rank {
+    std::uint64_t act_ready = 0;  // tRRD
+    std::uint64_t faw[4] = {0, 0, 0, 0};
+    std::uint32_t faw_next = 0;
+    std::uint64_t activates_seen = 0;
+    std::uint64_t read_ready = 0;  // tWTR after the last write data
+    std::uint64_t next_refresh_ps = 0;
+  };
+  struct Channel {
+    std::uint64_t bus_free = 0;
+    std::uint64_t col_ready = 0;                      // tCCD_S
+    std::vector<std::uint64_t> bank_group_col_ready;  // tCCD_L
+  };
+
+  void refresh_rank(std::uint32_t rank_index, std::uint64_t now_ps);
+  std::uint64_t activate(Bank& bank, Rank& rank, std::uint64_t earliest);
+  BurstTiming schedule_simple(const DramAddress& address, bool is_write, std::uint64_t arrival_ps);
+
+  const DramParams params_;
+  DramCounters& counters_;
+  const bool simple_;
+  const bool close_page_;
+  const std::uint64_t tck_;
+  const std::uint64_t burst_ps_;
+  const std::uint64_t cl_ps_, cwl_ps_, trcd_ps_, trp_ps_, tras_ps_, trc_ps_, trrd_ps_;
+  const std::uint64_t tfaw_ps_, twr_ps_, twtr_ps_, trtp_ps_, tccd_ps_, tccd_l_ps_;
+  const std::uint64_t trfc_ps_, trefi_ps_;
+  const double simple_burst_ps_;
+  const std::uint64_t simple_latency_ps_;
+  std::vector<Bank> banks_;  // [channel][rank][bank_group][bank]
+  std::vector<Rank> ranks_;  // [channel][rank]
+  std::vector<Channel> channels_;
+  std::uint64_t earliest_refresh_ps_ = 0;  // min over ranks of next_refresh_ps
+};
+
+}  // namespace models
