@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <functional>
 #include <optional>
 
@@ -106,8 +107,31 @@ SramAccessCounts sram_access_counts(const FoldTiming& fold, std::uint32_t rows, 
   return s;
 }
 
+namespace {
+
+/// Python's sum() over floats: naive before 3.12, Neumaier-compensated from 3.12 on.
+class PythonFloatSum {
+ public:
+  explicit PythonFloatSum(PythonSum kind) : compensated_(kind == PythonSum::kCompensated) {}
+  void add(double x) {
+    const double t = sum_ + x;
+    if (compensated_) {
+      correction_ += std::fabs(sum_) >= std::fabs(x) ? (sum_ - t) + x : (x - t) + sum_;
+    }
+    sum_ = t;
+  }
+  double value() const { return correction_ != 0 ? sum_ + correction_ : sum_; }
+
+ private:
+  bool compensated_;
+  double sum_ = 0;
+  double correction_ = 0;
+};
+
+}  // namespace
+
 GemmMetrics gemm_metrics(const workloads::GemmShape& shape, std::uint32_t rows, std::uint32_t cols,
-                         Dataflow dataflow, Accounting accounting) {
+                         Dataflow dataflow, Accounting accounting, PythonSum python_sum) {
   GemmMetrics g;
   g.fold = fold_timing(shape, rows, cols, dataflow);
   g.groups = shape.groups;
@@ -127,20 +151,20 @@ GemmMetrics gemm_metrics(const workloads::GemmShape& shape, std::uint32_t rows, 
   std::uint64_t compute_length = f.cycles_per_fold;
   if (compat && dataflow != Dataflow::kOs)
     compute_length = 2 * std::uint64_t{rows} + 2 * cols + f.temporal - 3;
-  double mapping_sum = 0;
-  double compute_sum = 0;
+  PythonFloatSum mapping_sum(python_sum);
+  PythonFloatSum compute_sum(python_sum);
   for (std::uint64_t fc = 0; fc < f.col_folds; ++fc) {
     const std::uint64_t cols_used = std::min<std::uint64_t>(cols, f.spatial_cols - fc * cols);
     for (std::uint64_t fr = 0; fr < f.row_folds; ++fr) {
       const std::uint64_t rows_used = std::min<std::uint64_t>(rows, f.spatial_rows - fr * rows);
       const std::uint64_t used = rows_used * cols_used;
-      mapping_sum += static_cast<double>(used) / static_cast<double>(pes);
-      compute_sum +=
-          static_cast<double>(used * f.temporal) / static_cast<double>(pes * compute_length);
+      mapping_sum.add(static_cast<double>(used) / static_cast<double>(pes));
+      compute_sum.add(static_cast<double>(used * f.temporal) /
+                      static_cast<double>(pes * compute_length));
     }
   }
-  g.mapping_efficiency_pct = mapping_sum / static_cast<double>(f.folds) * 100;
-  g.compute_util_pct = compute_sum / static_cast<double>(f.folds) * 100;
+  g.mapping_efficiency_pct = mapping_sum.value() / static_cast<double>(f.folds) * 100;
+  g.compute_util_pct = compute_sum.value() / static_cast<double>(f.folds) * 100;
 
   g.sram = sram_access_counts(f, rows, cols, dataflow, accounting);
   g.sram.ifmap_reads *= g.groups;

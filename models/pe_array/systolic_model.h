@@ -66,12 +66,21 @@ struct GemmMetrics {
   SramAccessCounts sram;              // all groups
 };
 
+/// How SCALE-Sim's per-fold means are summed. SCALE-Sim uses Python's sum(), whose float
+/// result changed in Python 3.12 (compensated summation); the last printed digits of
+/// Mapping Efficiency and Compute Util depend on the Python that ran SCALE-Sim.
+enum class PythonSum {
+  kCompensated,  // Python >= 3.12 (Neumaier), the default
+  kNaive,        // Python <= 3.11: left-to-right double additions
+};
+
 /// SCALE-Sim-style metrics of `shape` (all groups) on an R x C array. In compat mode the
 /// floating-point figures are computed in SCALE-Sim's order of operations, so they print
 /// identically; compute utilisation then uses SCALE-Sim's fold length for ws/is
 /// (2R + 2C + T - 3, its demand-matrix length) instead of the real 2R + C + T - 2.
 GemmMetrics gemm_metrics(const workloads::GemmShape& shape, std::uint32_t rows, std::uint32_t cols,
-                         Dataflow dataflow, Accounting accounting);
+                         Dataflow dataflow, Accounting accounting,
+                         PythonSum python_sum = PythonSum::kCompensated);
 
 /// SRAM accesses of one group. Compat: SCALE-Sim's counts (os adds R + C ofmap writes per
 /// fold; partial sums are written once per reduction fold and never read). Edgesim: os writes

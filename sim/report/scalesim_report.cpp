@@ -189,7 +189,8 @@ ScalesimLayerRow row_from(const std::string& name, const models::GemmMetrics& m,
 std::vector<ScalesimLayerRow> scalesim_rows_for_layer(const workloads::Layer& layer,
                                                       std::uint32_t batch, std::uint32_t rows,
                                                       std::uint32_t cols, models::Dataflow dataflow,
-                                                      models::Accounting accounting) {
+                                                      models::Accounting accounting,
+                                                      models::PythonSum python_sum) {
   workloads::GemmShape shape = layer.gemm(batch);
   const models::SramAccessWindow window =
       models::scalesim_sram_window(geometry_for(layer, batch), rows, cols, dataflow);
@@ -197,13 +198,13 @@ std::vector<ScalesimLayerRow> scalesim_rows_for_layer(const workloads::Layer& la
   if (accounting == models::Accounting::kScalesimCompat && shape.groups > 1) {
     const std::uint64_t groups = shape.groups;
     shape.groups = 1;
-    const auto metrics = models::gemm_metrics(shape, rows, cols, dataflow, accounting);
+    const auto metrics = models::gemm_metrics(shape, rows, cols, dataflow, accounting, python_sum);
     for (std::uint64_t g = 0; g < groups; ++g) {
       out.push_back(row_from(layer.name + "Channel_" + std::to_string(g), metrics, window, 1, 0));
     }
     return out;
   }
-  const auto metrics = models::gemm_metrics(shape, rows, cols, dataflow, accounting);
+  const auto metrics = models::gemm_metrics(shape, rows, cols, dataflow, accounting, python_sum);
   out.push_back(row_from(layer.name, metrics, window, shape.groups, metrics.fold.cycles));
   return out;
 }

@@ -47,9 +47,9 @@ std::string python_float(double value);
 /// In compat mode a layer with groups > 1 becomes one row per group named
 /// `<name>Channel_<i>`, as SCALE-Sim splits a depthwise layer; otherwise one row.
 /// SRAM start/stop cycles follow SCALE-Sim's definitions (cycle 0 = the layer's start).
-std::vector<ScalesimLayerRow> scalesim_rows_for_layer(const workloads::Layer& layer,
-                                                      std::uint32_t batch, std::uint32_t rows,
-                                                      std::uint32_t cols, models::Dataflow dataflow,
-                                                      models::Accounting accounting);
+std::vector<ScalesimLayerRow> scalesim_rows_for_layer(
+    const workloads::Layer& layer, std::uint32_t batch, std::uint32_t rows, std::uint32_t cols,
+    models::Dataflow dataflow, models::Accounting accounting,
+    models::PythonSum python_sum = models::PythonSum::kCompensated);
 
 }  // namespace report
