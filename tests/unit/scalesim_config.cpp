@@ -67,6 +67,18 @@ TEST(ScalesimConfig, UserModeSetsDramBandwidthFromFirstBankAndClock) {
   EXPECT_DOUBLE_EQ(root.child("dram").get<double>("bandwidth_gbps", 0), 10.0);
 }
 
+TEST(ScalesimConfig, AcceptsLayoutSectionAndRamulatorSwitchOfShippedConfigs) {
+  sim::Config config;
+  EXPECT_NO_THROW(platforms::apply_scalesim_config(
+      temp_cfg(std::string(kMinimal) +
+               "UseRamulatorTrace: True\n[layout]\nIfmapCustomLayout: False\n"
+               "IfmapSRAMBankNum: 32\n"),
+      config));
+  EXPECT_NE(error_of(std::string(kMinimal) + "[layout]\nFilterCustomLayout: True\n")
+                .find(":13: FilterCustomLayout: custom SRAM layouts are not modelled"),
+            std::string::npos);
+}
+
 TEST(ScalesimConfig, ValueErrorsNameFileLineAndValue) {
   std::string text = kMinimal;
   text.replace(text.find("ArrayWidth: 4"), 13, "ArrayWidth: 4x");
@@ -95,7 +107,7 @@ TEST(ScalesimConfig, UnknownKeysSectionsAndMissingKeysAreErrors) {
   EXPECT_NE(error_of(text).find("InterfaceBandwidth USER needs [architecture_presets] Bandwidth"),
             std::string::npos);
   EXPECT_NE(error_of(std::string(kMinimal) + "[sparsity]\nSparsitySupport: true\n")
-                .find(":13: SparsitySupport: sparse layers are not modelled"),
+                .find(":13: SparsitySupport: sparse layers are not modelled; set it to false"),
             std::string::npos);
   EXPECT_NE(error_of(std::string(kMinimal) + "[general]\nrun_name = again\n")
                 .find(":13: [general] run_name: given twice (first on line 2)"),
