@@ -42,7 +42,7 @@ class SystolicArrayRtl {
   std::uint64_t run_os_fold(std::uint64_t temporal, std::uint64_t p0, std::uint64_t f0,
                             std::uint32_t rows_used, std::uint32_t cols_used, const std::int8_t* a,
                             const std::int8_t* b, std::int32_t* c, std::uint64_t k, std::uint64_t n,
-                            std::uint64_t cycle_base, const CycleTraceHook* hook,
+                            bool accumulate, std::uint64_t cycle_base, const CycleTraceHook* hook,
                             CycleRunResult& result);
 
   /// One weight- or input-stationary fold; returns its cycle count. `Map` gives the
@@ -79,8 +79,9 @@ std::uint64_t SystolicArrayRtl::run_os_fold(std::uint64_t temporal, std::uint64_
                                             std::uint64_t f0, std::uint32_t rows_used,
                                             std::uint32_t cols_used, const std::int8_t* a,
                                             const std::int8_t* b, std::int32_t* c, std::uint64_t k,
-                                            std::uint64_t n, std::uint64_t cycle_base,
-                                            const CycleTraceHook* hook, CycleRunResult& result) {
+                                            std::uint64_t n, bool accumulate,
+                                            std::uint64_t cycle_base, const CycleTraceHook* hook,
+                                            CycleRunResult& result) {
   const std::uint32_t rows = rows_, cols = cols_;
   const PeArrayState state(*this);
   for (std::uint64_t t = 0;; ++t) {
@@ -132,7 +133,16 @@ std::uint64_t SystolicArrayRtl::run_os_fold(std::uint64_t temporal, std::uint64_
         mac_[idx] = mac;
         if (mac) {
           const std::int32_t product = std::int32_t{hd} * std::int32_t{vd};
-          ps_[idx] = count_[idx] == 0 ? product : ps_[idx] + product;
+          std::int32_t base = ps_[idx];
+          if (count_[idx] == 0) {
+            // First MAC of this output: start from 0, or from the partial sum in the SRAM.
+            base = 0;
+            if (accumulate) {
+              ++result.sram.ofmap_reads;
+              if (c != nullptr) base = c[(p0 + i) * n + f0 + j];
+            }
+          }
+          ps_[idx] = base + product;
           ps_flags_[idx] = kValid;
           ++result.macs;
           if (++count_[idx] == temporal) {
@@ -308,7 +318,8 @@ struct IsMap {
 
 CycleRunResult run_gemm_cycles(const workloads::GemmShape& shape, std::uint32_t rows,
                                std::uint32_t cols, Dataflow dataflow, const std::int8_t* a,
-                               const std::int8_t* b, std::int32_t* c, const CycleTraceHook* hook) {
+                               const std::int8_t* b, std::int32_t* c, const CycleTraceHook* hook,
+                               bool accumulate) {
   EDGESIM_CHECK(rows > 0 && cols > 0, "run_gemm_cycles needs a non-empty array");
   const bool functional = a != nullptr && b != nullptr && c != nullptr;
   EDGESIM_CHECK(functional || (a == nullptr && b == nullptr && c == nullptr),
@@ -331,20 +342,21 @@ CycleRunResult run_gemm_cycles(const workloads::GemmShape& shape, std::uint32_t 
             static_cast<std::uint32_t>(std::min<std::uint64_t>(rows, f.spatial_rows - fr * rows));
         switch (dataflow) {
           case Dataflow::kOs:
-            result.cycles += array.run_os_fold(k, fr * rows, fc * cols, rows_used, cols_used, ga,
-                                               gb, gc, k, n, result.cycles, hook, result);
+            result.cycles +=
+                array.run_os_fold(k, fr * rows, fc * cols, rows_used, cols_used, ga, gb, gc, k, n,
+                                  accumulate, result.cycles, hook, result);
             break;
           case Dataflow::kWs: {
             const WsMap map{ga, gb, k, n, fr * rows, fc * cols};
             result.cycles += array.run_stationary_fold(
-                m, rows_used, cols_used, fr == 0, map, gc, result.sram.filter_reads,
+                m, rows_used, cols_used, fr == 0 && !accumulate, map, gc, result.sram.filter_reads,
                 result.sram.ifmap_reads, result.cycles, hook, result);
             break;
           }
           case Dataflow::kIs: {
             const IsMap map{ga, gb, k, n, fr * rows, fc * cols};
             result.cycles += array.run_stationary_fold(
-                n, rows_used, cols_used, fr == 0, map, gc, result.sram.ifmap_reads,
+                n, rows_used, cols_used, fr == 0 && !accumulate, map, gc, result.sram.ifmap_reads,
                 result.sram.filter_reads, result.cycles, hook, result);
             break;
           }

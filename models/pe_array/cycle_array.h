@@ -94,10 +94,14 @@ struct CycleRunResult {
 /// Runs `shape` on an R x C array cycle by cycle. With `a` (groups x m x k, row-major),
 /// `b` (groups x k x n) and `c` (groups x m x n) all given, real int8 operands flow through the
 /// registers with int32 accumulation and `c` receives the product; with all three null only
-/// valid bits and counts are simulated. `hook` (nullable) sees every cycle.
+/// valid bits and counts are simulated. `hook` (nullable) sees every cycle. With `accumulate`
+/// the product is added to the partial sums already in `c` (a tile of a longer reduction):
+/// every output is read once more from the ofmap SRAM (m x n x groups ofmap_reads on top of
+/// sram_access_counts) and the cycle count does not change.
 CycleRunResult run_gemm_cycles(const workloads::GemmShape& shape, std::uint32_t rows,
                                std::uint32_t cols, Dataflow dataflow, const std::int8_t* a,
-                               const std::int8_t* b, std::int32_t* c, const CycleTraceHook* hook);
+                               const std::int8_t* b, std::int32_t* c, const CycleTraceHook* hook,
+                               bool accumulate = false);
 
 /// Reference product c = a x b per group (layouts as run_gemm_cycles), int32 accumulation.
 void reference_gemm(const workloads::GemmShape& shape, const std::int8_t* a, const std::int8_t* b,

@@ -86,6 +86,33 @@ INSTANTIATE_TEST_SUITE_P(Dataflows, CycleArrayAllDataflows,
                          ::testing::Values(Dataflow::kOs, Dataflow::kWs, Dataflow::kIs),
                          [](const auto& info) { return models::dataflow_name(info.param); });
 
+TEST_P(CycleArrayAllDataflows, AccumulateAddsToThePartialSumsInC) {
+  const Dataflow dataflow = GetParam();
+  std::mt19937 rng(99);
+  for (const Case& c : kCases) {
+    SCOPED_TRACE("m=" + std::to_string(c.m) + " n=" + std::to_string(c.n) +
+                 " k=" + std::to_string(c.k));
+    const auto shape = shape_of(c);
+    const auto a = random_int8(c.groups * c.m * c.k, rng);
+    const auto b = random_int8(c.groups * c.k * c.n, rng);
+    std::vector<std::int32_t> expected(c.groups * c.m * c.n);
+    models::reference_gemm(shape, a.data(), b.data(), expected.data());
+    std::vector<std::int32_t> actual(expected.size());
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+      actual[i] = static_cast<std::int32_t>(i * 7) - 100;
+      expected[i] += actual[i];
+    }
+    const auto run = models::run_gemm_cycles(shape, c.rows, c.cols, dataflow, a.data(), b.data(),
+                                             actual.data(), nullptr, /*accumulate=*/true);
+    EXPECT_EQ(actual, expected);
+    const auto formula =
+        models::gemm_metrics(shape, c.rows, c.cols, dataflow, Accounting::kEdgesim);
+    EXPECT_EQ(run.cycles, formula.true_cycles);
+    EXPECT_EQ(run.sram.ofmap_reads, formula.sram.ofmap_reads + shape.m * shape.n * c.groups);
+    EXPECT_EQ(run.sram.ofmap_writes, formula.sram.ofmap_writes);
+  }
+}
+
 TEST(CycleArray, ExtremeOperandsAccumulateInInt32) {
   workloads::GemmShape shape;
   shape.m = 3;
