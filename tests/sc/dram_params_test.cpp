@@ -106,6 +106,12 @@ TEST(DramParams, RefreshCycleMustFitInTheRefreshInterval) {
             "platform.yaml:2:9: dram.trfc: must be < trefi (6246) when refresh is on, got 7000");
 }
 
+TEST(DramParams, PerBankRefreshCycleMustFitItsInterval) {
+  EXPECT_EQ(error_of("dram:\n  refresh_mode: per_bank\n  trfc_pb: 900\n"),
+            "platform.yaml:3:12: dram.trfc_pb: must be in (0, trefi / banks per rank = 780) for "
+            "per-bank refresh, got 900");
+}
+
 TEST(DramParams, SizeBeyondTheGeometryIsAnError) {
   const std::string error = error_of("dram:\n  size_bytes: 4294967296\n");
   EXPECT_EQ(error,

@@ -125,7 +125,7 @@ TEST(DramTiming, WithoutFawTheFifthActivateFollowsTrrd) {
 }
 
 TEST(DramTiming, RefreshBlocksTheRankForTrfc) {
-  Harness h(make_params({"trefi=6246"}));
+  Harness h(make_params({"trefi=6246", "refresh_mode=all_bank"}));
   const auto& p = h.params;
   h.read(h.address(0, 5), 0);
   const std::uint64_t just_after_refresh = h.cycles(p.trefi) + 1;
@@ -138,7 +138,7 @@ TEST(DramTiming, RefreshBlocksTheRankForTrfc) {
 }
 
 TEST(DramTiming, RefreshRecursEveryTrefi) {
-  Harness h(make_params({"trefi=6246"}));
+  Harness h(make_params({"trefi=6246", "refresh_mode=all_bank"}));
   const auto& p = h.params;
   h.dram.account_until(
       sc_core::sc_time(static_cast<double>(h.cycles(10 * p.trefi) + 1), sc_core::SC_PS));
@@ -146,6 +146,40 @@ TEST(DramTiming, RefreshRecursEveryTrefi) {
   h.dram.account_until(
       sc_core::sc_time(static_cast<double>(h.cycles(1000 * p.trefi) + 1), sc_core::SC_PS));
   EXPECT_EQ(h.dram.counters().refreshes, 1000u);
+}
+
+TEST(DramTiming, PerBankRefreshBlocksOnlyTheRefreshedBank) {
+  Harness h(make_params({"trefi=6246", "refresh_mode=per_bank", "trfc_pb=224"}));
+  const auto& p = h.params;
+  const std::uint64_t interval = p.trefi * std::uint64_t{p.tck_ps} / 8;  // 8 banks per rank
+  // Open a row in every bank; bank 0 has been idle longest, so it is refreshed first.
+  for (std::uint32_t bank = 0; bank < 8; ++bank) h.read(h.address(bank, 5), 0);
+  const std::uint64_t at = interval + 1;
+  // Bank 1 keeps its row and is served as a row hit.
+  EXPECT_EQ(h.read(h.address(1, 5), at) - at, h.cycles(p.cl + p.burst_length / 2));
+  EXPECT_EQ(h.dram.counters().refreshes, 1u);
+  // Bank 0: its open row was precharged (tRP), then the bank was blocked for tRFCpb.
+  EXPECT_EQ(h.read(h.address(0, 5), at),
+            interval + h.cycles(p.trp + p.trfc_pb + p.trcd + p.cl + p.burst_length / 2));
+}
+
+TEST(DramTiming, PerBankRefreshPrefersIdleBanks) {
+  Harness h(make_params({"trefi=6246", "refresh_mode=per_bank", "trfc_pb=224"}));
+  const auto& p = h.params;
+  const std::uint64_t interval = p.trefi * std::uint64_t{p.tck_ps} / 8;
+  h.read(h.address(0, 5), 0);  // banks 1..7 stay idle
+  const std::uint64_t at = interval + 1;
+  EXPECT_EQ(h.read(h.address(0, 5), at) - at, h.cycles(p.cl + p.burst_length / 2));
+  EXPECT_EQ(h.dram.counters().refreshes, 1u);
+  EXPECT_EQ(h.dram.counters().precharges, 0u);
+}
+
+TEST(DramTiming, PerBankRefreshVisitsEveryBankOncePerTrefi) {
+  Harness h(make_params({"trefi=6246", "refresh_mode=per_bank"}));
+  const auto& p = h.params;
+  h.dram.account_until(
+      sc_core::sc_time(static_cast<double>(h.cycles(p.trefi * 100)), sc_core::SC_PS));
+  EXPECT_EQ(h.dram.counters().refreshes, 800u);
 }
 
 TEST(DramTiming, ClosePagePolicyClosesTheRowAfterAccess) {

@@ -143,6 +143,13 @@ void read_fields(const sim::ConfigNode& node, DramParams& p) {
   cycles("tccd_l", p.tccd_l);
   cycles("trfc", p.trfc);
   cycles("trefi", p.trefi);
+  p.refresh_mode =
+      node.get_choice("refresh_mode",
+                      p.refresh_mode == RefreshMode::kPerBank ? "per_bank" : "all_bank",
+                      {"all_bank", "per_bank"}) == "per_bank"
+          ? RefreshMode::kPerBank
+          : RefreshMode::kAllBank;
+  cycles("trfc_pb", p.trfc_pb);
   p.queue_depth = static_cast<std::uint32_t>(node.get_positive("queue_depth", p.queue_depth));
   const double kHuge = 1e15;
   p.activate_pj = node.get_in_range("activate_pj", p.activate_pj, 0.0, kHuge);
@@ -189,6 +196,17 @@ void validate(const sim::ConfigNode& node, DramParams& p) {
   if (p.trefi != 0 && p.trfc >= p.trefi) {
     node.fail("trfc", "must be < trefi (" + std::to_string(p.trefi) + ") when refresh is on, got " +
                           std::to_string(p.trfc));
+  }
+  if (p.refresh_mode == RefreshMode::kPerBank && p.bank_groups * p.banks > 64) {
+    node.fail("refresh_mode", "per_bank supports up to 64 banks per rank, got " +
+                                  std::to_string(p.bank_groups * p.banks));
+  }
+  if (p.trefi != 0 && p.refresh_mode == RefreshMode::kPerBank) {
+    const std::uint64_t interval = p.trefi / (static_cast<std::uint64_t>(p.bank_groups) * p.banks);
+    if (p.trfc_pb == 0 || p.trfc_pb >= interval) {
+      node.fail("trfc_pb", "must be in (0, trefi / banks per rank = " + std::to_string(interval) +
+                               ") for per-bank refresh, got " + std::to_string(p.trfc_pb));
+    }
   }
   if (p.bandwidth_gbps <= 0.0) {
     node.fail("bandwidth_gbps", "must be > 0, got " + sim::format_double(p.bandwidth_gbps));

@@ -16,6 +16,8 @@ enum class DramType { kSimple, kLpddr4, kLpddr5, kDdr4, kHbm2 };
 enum class DramMode { kLt, kAt };
 /// Row-buffer management after a column access.
 enum class PagePolicy { kOpen, kClose };
+/// Refresh commands: all banks of a rank at once (REFab) or one bank at a time (REFpb).
+enum class RefreshMode { kAllBank, kPerBank };
 /// One level of the DRAM hierarchy an address bit can select.
 enum class DramField { kChannel, kRank, kBankGroup, kBank, kRow, kColumn };
 
@@ -70,10 +72,13 @@ struct DramParams {
   std::uint32_t twr = 29;
   std::uint32_t twtr = 16;
   std::uint32_t trtp = 12;
-  std::uint32_t tccd = 8;    // column to column, different bank group
-  std::uint32_t tccd_l = 8;  // column to column, same bank group
-  std::uint32_t trfc = 448;
-  std::uint32_t trefi = 6246;  // 0 disables refresh
+  std::uint32_t tccd = 8;      // column to column, different bank group
+  std::uint32_t tccd_l = 8;    // column to column, same bank group
+  std::uint32_t trfc = 448;    // all-bank refresh cycle
+  std::uint32_t trefi = 6246;  // all-bank refresh interval; 0 disables refresh
+  /// per_bank: one bank every trefi / banks-per-rank, blocking that bank for trfc_pb.
+  RefreshMode refresh_mode = RefreshMode::kPerBank;
+  std::uint32_t trfc_pb = 224;
 
   std::uint32_t queue_depth = 32;  // AT mode: transactions the controller holds
 

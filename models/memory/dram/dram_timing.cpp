@@ -69,12 +69,16 @@ std::uint64_t DramAddressMapper::encode(const DramAddress& a) const {
 
 double dram_energy_pj(const DramParams& p, const DramCounters& c) {
   const double burst_bits = static_cast<double>(p.burst_bytes()) * 8.0;
+  // A per-bank refresh refreshes one bank's share of the rows an all-bank refresh covers.
+  const double refresh_pj = p.refresh_mode == RefreshMode::kPerBank
+                                ? p.refresh_pj / (static_cast<double>(p.bank_groups) * p.banks)
+                                : p.refresh_pj;
   // mW x ps = 1e-3 W x 1e-12 s = 1e-15 J = 1e-3 pJ.
   return static_cast<double>(c.activates) * p.activate_pj +
          static_cast<double>(c.precharges) * p.precharge_pj +
          static_cast<double>(c.read_bursts) * burst_bits * p.read_pj_per_bit +
          static_cast<double>(c.write_bursts) * burst_bits * p.write_pj_per_bit +
-         static_cast<double>(c.refreshes) * p.refresh_pj +
+         static_cast<double>(c.refreshes) * refresh_pj +
          p.background_mw * static_cast<double>(c.background_ps) * 1e-3;
 }
 
@@ -101,6 +105,12 @@ DramTiming::DramTiming(const DramParams& params, DramCounters& counters)
       tccd_l_ps_(tck_ * params.tccd_l),
       trfc_ps_(tck_ * params.trfc),
       trefi_ps_(tck_ * params.trefi),
+      per_bank_refresh_(params.refresh_mode == RefreshMode::kPerBank),
+      trfc_pb_ps_(tck_ * params.trfc_pb),
+      refresh_interval_ps_(per_bank_refresh_
+                               ? trefi_ps_ /
+                                     (static_cast<std::uint64_t>(params.bank_groups) * params.banks)
+                               : trefi_ps_),
       simple_burst_ps_(static_cast<double>(params.burst_bytes()) * 1000.0 / params.bandwidth_gbps),
       simple_latency_ps_(static_cast<std::uint64_t>(std::llround(params.latency_ns * 1000.0))),
       banks_(params.total_banks()),
@@ -109,9 +119,9 @@ DramTiming::DramTiming(const DramParams& params, DramCounters& counters)
   for (auto& channel : channels_) channel.bank_group_col_ready.assign(params.bank_groups, 0);
   // All ranks refresh together: a stream striped over every channel then loses tRFC once
   // per tREFI, not a staggered refresh on some channel nearly all the time.
-  for (auto& rank : ranks_) rank.next_refresh_ps = trefi_ps_;
+  for (auto& rank : ranks_) rank.next_refresh_ps = refresh_interval_ps_;
   earliest_refresh_ps_ =
-      trefi_ps_ == 0 || simple_ ? std::numeric_limits<std::uint64_t>::max() : trefi_ps_;
+      trefi_ps_ == 0 || simple_ ? std::numeric_limits<std::uint64_t>::max() : refresh_interval_ps_;
 }
 
 bool DramTiming::is_row_hit(const DramAddress& a) const {
@@ -122,37 +132,55 @@ bool DramTiming::is_row_hit(const DramAddress& a) const {
   return bank.open_row == static_cast<std::int64_t>(a.row);
 }
 
+std::uint64_t DramTiming::refresh_bank(Bank& bank, std::uint64_t due) {
+  if (bank.open_row >= 0) {
+    bank.act_ready = std::max(bank.act_ready, std::max(due, bank.pre_ready) + trp_ps_);
+    bank.open_row = -1;
+    ++counters_.precharges;
+  }
+  return std::max(due, bank.act_ready);  // tRP after PRE, tRC after ACT
+}
+
 void DramTiming::refresh_rank(std::uint32_t rank_index, std::uint64_t now_ps) {
   Rank& rank = ranks_[rank_index];
-  const std::size_t banks_per_rank = static_cast<std::size_t>(params_.bank_groups) * params_.banks;
-  Bank* const first = &banks_[rank_index * banks_per_rank];
+  const std::uint32_t banks_per_rank = params_.bank_groups * params_.banks;
+  Bank* const first = &banks_[static_cast<std::size_t>(rank_index) * banks_per_rank];
+  const std::uint32_t round = per_bank_refresh_ ? banks_per_rank : 1;
+  std::uint32_t done = 0;
   while (rank.next_refresh_ps <= now_ps) {
-    // All banks must be precharged (tRP after PRE, tRC after ACT) before REF.
-    std::uint64_t start = rank.next_refresh_ps;
-    for (std::size_t b = 0; b < banks_per_rank; ++b) {
-      Bank& bank = first[b];
-      if (bank.open_row >= 0) {
-        bank.act_ready = std::max(bank.act_ready, std::max(start, bank.pre_ready) + trp_ps_);
-        bank.open_row = -1;
-        ++counters_.precharges;
+    const std::uint64_t due = rank.next_refresh_ps;
+    if (per_bank_refresh_) {
+      // Every bank once per round, in any order (LPDDR4/5 REFpb names its bank): take the
+      // bank idle longest, as a controller would, so refresh rarely stalls a stream.
+      std::uint32_t pick = banks_per_rank;
+      for (std::uint32_t b = 0; b < banks_per_rank; ++b) {
+        if ((rank.refreshed_banks >> b) & 1) continue;
+        if (pick == banks_per_rank || first[b].pre_ready < first[pick].pre_ready) pick = b;
       }
-      start = std::max(start, bank.act_ready);
-    }
-    const std::uint64_t end = start + trfc_ps_;
-    for (std::size_t b = 0; b < banks_per_rank; ++b) {
-      first[b].act_ready = std::max(first[b].act_ready, end);
+      first[pick].act_ready = refresh_bank(first[pick], due) + trfc_pb_ps_;
+      rank.refreshed_banks |= std::uint64_t{1} << pick;
+      if (rank.refreshed_banks ==
+          (banks_per_rank == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << banks_per_rank) - 1)) {
+        rank.refreshed_banks = 0;
+      }
+    } else {
+      // REFab needs every bank precharged; it holds the whole rank for tRFC.
+      std::uint64_t start = due;
+      for (std::uint32_t b = 0; b < banks_per_rank; ++b) {
+        start = std::max(start, refresh_bank(first[b], due));
+      }
+      for (std::uint32_t b = 0; b < banks_per_rank; ++b) {
+        first[b].act_ready = std::max(first[b].act_ready, start + trfc_ps_);
+      }
     }
     ++counters_.refreshes;
-    rank.next_refresh_ps += trefi_ps_;
-    // A long idle gap: the remaining refreshes find every bank closed; count them at once.
-    if (now_ps >= rank.next_refresh_ps + 2 * trefi_ps_) {
-      const std::uint64_t skipped = (now_ps - rank.next_refresh_ps) / trefi_ps_ - 1;
+    rank.next_refresh_ps += refresh_interval_ps_;
+    // A long idle gap: once every bank has been refreshed (and so closed), count the
+    // refreshes of the gap at once, leaving the last round to set each bank's state.
+    if (++done >= round && now_ps >= rank.next_refresh_ps + (round + 1) * refresh_interval_ps_) {
+      const std::uint64_t skipped = (now_ps - rank.next_refresh_ps) / refresh_interval_ps_ - round;
       counters_.refreshes += skipped;
-      rank.next_refresh_ps += skipped * trefi_ps_;
-      const std::uint64_t last_end = rank.next_refresh_ps - trefi_ps_ + trfc_ps_;
-      for (std::size_t b = 0; b < banks_per_rank; ++b) {
-        first[b].act_ready = std::max(first[b].act_ready, last_end);
-      }
+      rank.next_refresh_ps += skipped * refresh_interval_ps_;
     }
   }
 }

@@ -94,6 +94,7 @@ class DramTiming {
     std::uint64_t activates_seen = 0;
     std::uint64_t read_ready = 0;  // tWTR after the last write data
     std::uint64_t next_refresh_ps = 0;
+    std::uint64_t refreshed_banks = 0;  // per-bank refresh: banks done in this round (bit set)
   };
   struct Channel {
     std::uint64_t bus_free = 0;
@@ -102,6 +103,9 @@ class DramTiming {
   };
 
   void refresh_rank(std::uint32_t rank_index, std::uint64_t now_ps);
+  /// Precharges `bank` if open and blocks it from `due` (or when it is idle) for `cycle`;
+  /// returns when the refresh starts.
+  std::uint64_t refresh_bank(Bank& bank, std::uint64_t due);
   std::uint64_t activate(Bank& bank, Rank& rank, std::uint64_t earliest);
   BurstTiming schedule_simple(const DramAddress& address, bool is_write, std::uint64_t arrival_ps);
 
@@ -114,6 +118,9 @@ class DramTiming {
   const std::uint64_t cl_ps_, cwl_ps_, trcd_ps_, trp_ps_, tras_ps_, trc_ps_, trrd_ps_;
   const std::uint64_t tfaw_ps_, twr_ps_, twtr_ps_, trtp_ps_, tccd_ps_, tccd_l_ps_;
   const std::uint64_t trfc_ps_, trefi_ps_;
+  const bool per_bank_refresh_;
+  const std::uint64_t trfc_pb_ps_;
+  const std::uint64_t refresh_interval_ps_;  // between refresh commands of one rank
   const double simple_burst_ps_;
   const std::uint64_t simple_latency_ps_;
   std::vector<Bank> banks_;  // [channel][rank][bank_group][bank]
