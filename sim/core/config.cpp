@@ -44,7 +44,15 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   }
   // A typo changes a few characters; beyond a third of the word it is a different word.
   const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
-  return best_distance <= limit ? best : std::string();
+  if (best_distance <= limit) return best;
+  // A word that extends or shortens a known key ("batchsize" for "batch") is a likely slip.
+  for (const auto& candidate : candidates) {
+    if (candidate.size() >= 3 && word.size() >= 3 &&
+        (word.rfind(candidate, 0) == 0 || candidate.rfind(word, 0) == 0)) {
+      return candidate;
+    }
+  }
+  return std::string();
 }
 
 std::string format_double(double value) {
@@ -159,7 +167,8 @@ SourceLocation ConfigNode::location(std::string_view key) const {
   }
   const YAML::Node value = key.empty() ? node_ : lookup(key);
   const YAML::Node anchor = (value.IsDefined() && !value.IsNull()) ? value : node_;
-  if (anchor.IsDefined()) {
+  // Overrides from the command line have no file position.
+  if (anchor.IsDefined() && loc.file != "--set") {
     const YAML::Mark mark = anchor.Mark();
     if (mark.line >= 0 && !mark.is_null()) {
       loc.line = mark.line + 1;
@@ -280,6 +289,17 @@ T ConfigNode::require(std::string_view key) const {
   return get<T>(key, T{});
 }
 
+template <typename T>
+void ConfigNode::set_resolved(std::string_view key, const T& value) const {
+  mark_read(key);
+  resolved_[std::string(key)] = ScalarTraits<T>::emit(value);
+}
+
+template void ConfigNode::set_resolved(std::string_view, const std::uint64_t&) const;
+template void ConfigNode::set_resolved(std::string_view, const std::uint32_t&) const;
+template void ConfigNode::set_resolved(std::string_view, const double&) const;
+template void ConfigNode::set_resolved(std::string_view, const bool&) const;
+template void ConfigNode::set_resolved(std::string_view, const std::string&) const;
 template std::uint64_t ConfigNode::get(std::string_view, const std::uint64_t&) const;
 template std::uint32_t ConfigNode::get(std::string_view, const std::uint32_t&) const;
 template std::int64_t ConfigNode::get(std::string_view, const std::int64_t&) const;
@@ -412,6 +432,12 @@ void Config::merge(YAML::Node target, const YAML::Node& source, const std::strin
     const std::string key = entry.first.Scalar();
     const std::string child_path = join_path(path, key);
     origin_of_path_[child_path] = origin;
+    const YAML::Mark mark = entry.first.Mark();
+    if (!mark.is_null() && origin != "--set") {
+      key_position_[child_path] = {mark.line + 1, mark.column + 1};
+    } else {
+      key_position_.erase(child_path);
+    }
     if (entry.second.IsMap() && target[key].IsMap()) {
       merge(target[key], entry.second, origin, child_path);
     } else {
@@ -424,7 +450,12 @@ void Config::merge(YAML::Node target, const YAML::Node& source, const std::strin
         origin_of_path_[node_path] = origin;
         if (node.IsMap()) {
           for (const auto& sub : node) {
-            stack.push_back({sub.second, join_path(node_path, sub.first.Scalar())});
+            const std::string sub_path = join_path(node_path, sub.first.Scalar());
+            const YAML::Mark key_mark = sub.first.Mark();
+            if (!key_mark.is_null() && origin != "--set") {
+              key_position_[sub_path] = {key_mark.line + 1, key_mark.column + 1};
+            }
+            stack.push_back({sub.second, sub_path});
           }
         } else if (node.IsSequence()) {
           for (std::size_t i = 0; i < node.size(); ++i) {
@@ -542,9 +573,10 @@ void Config::check_node(const YAML::Node& node, const std::string& path) const {
         std::string where;
         auto origin = origin_of_path_.find(child_path);
         where = origin != origin_of_path_.end() ? origin->second : "<config>";
-        const YAML::Mark mark = entry.first.Mark();
-        if (!mark.is_null() && mark.line >= 0) {
-          where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+        auto position = key_position_.find(child_path);
+        if (position != key_position_.end()) {
+          where += ":" + std::to_string(position->second.first) + ":" +
+                   std::to_string(position->second.second);
         }
         std::string message = where + ": " + child_path + ": unknown key";
         auto known = known_keys_.find(path);

@@ -87,6 +87,11 @@ class ConfigNode {
   std::vector<std::string> get_string_list(std::string_view key,
                                            const std::vector<std::string>& fallback) const;
 
+  /// Records the value finally used for `key` when it is derived after reading (e.g. a size
+  /// that defaults to a computed capacity), so config.resolved.yaml reproduces the run.
+  template <typename T>
+  void set_resolved(std::string_view key, const T& value) const;
+
   /// Child map; an absent child behaves as an empty map (all defaults).
   ConfigNode child(std::string_view key) const;
   /// Sequence of maps; absent means empty.
@@ -147,6 +152,7 @@ class Config {
   YAML::Node tree_;
   YAML::Node resolved_;
   std::map<std::string, std::string> origin_of_path_;  // path -> file (or --set text)
+  std::map<std::string, std::pair<int, int>> key_position_;  // path -> line, column of its key
   std::set<std::string> read_paths_;
   std::map<std::string, std::vector<std::string>> known_keys_;  // parent path -> keys read
 };

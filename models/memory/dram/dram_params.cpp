@@ -215,6 +215,7 @@ void validate(const sim::ConfigNode& node, DramParams& p) {
   if (p.size_bytes == 0) {
     if (node.has("size_bytes")) node.fail("size_bytes", "must be > 0, got 0");
     p.size_bytes = capacity;
+    node.set_resolved("size_bytes", p.size_bytes);  // so config.resolved.yaml reproduces it
   } else if (p.size_bytes > capacity) {
     node.fail("size_bytes", "must be <= the geometry's capacity (" + std::to_string(capacity) +
                                 " bytes), got " + std::to_string(p.size_bytes));

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages edgesim needs to build, test and run; does nothing when they
+# are all present. Safe to run any number of times.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config
+  libsystemc-dev libyaml-cpp-dev libboost-program-options-dev libeigen3-dev zlib1g-dev
+  libgtest-dev libbenchmark-dev
+  dataset-fashion-mnist
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "edgesim: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -o DPkg::Lock::Timeout=600
+"${sudo_cmd[@]}" apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
