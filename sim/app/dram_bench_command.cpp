@@ -93,6 +93,9 @@ int dram_bench_command(int argc, const char* const* argv) {
   options.read_ratio = read_ratio;
 
   sim::Config config;
+  // Generated traffic carries no data worth keeping: timing and counters only, unless the
+  // file or a --set says store_data: true.
+  config.apply_override("dram.store_data=false");
   if (!config_file.empty()) {
     config.load_file(config_file);
     if (vm["preset"].defaulted() == false) config.apply_override("dram.preset=" + preset);

@@ -271,6 +271,15 @@ TEST(DramFunctional, DebugTransportPreloadsAndReadsBackWithoutCounting) {
   EXPECT_EQ(h.dram.counters().bytes_written, 0u);
 }
 
+TEST(DramFunctional, WithoutStoreDataOnlyTimingAndCountersRemain) {
+  Harness h(make_params({"store_data=false"}));
+  const std::uint64_t write_end = h.access(tlm::TLM_WRITE_COMMAND, 0, 0, 64);
+  EXPECT_GT(write_end, 0u);
+  EXPECT_EQ(h.dram.storage().pages_allocated(), 0u);
+  EXPECT_EQ(h.dram.counters().bytes_written, 64u);
+  EXPECT_EQ(h.dram.counters().write_bursts, 2u);
+}
+
 TEST(DramFunctional, ByteEnablesMaskWrites) {
   Harness h(make_params({}));
   std::vector<unsigned char> ones(8, 0xAA);

@@ -128,11 +128,13 @@ bool Dram::check(tlm::tlm_generic_payload& payload) {
 void Dram::access_storage(tlm::tlm_generic_payload& payload) {
   const std::uint64_t length = payload.get_data_length();
   if (payload.is_write()) {
-    storage_.write(payload.get_address(), payload.get_data_ptr(), length,
-                   payload.get_byte_enable_ptr(), payload.get_byte_enable_length());
+    if (params_.store_data) {
+      storage_.write(payload.get_address(), payload.get_data_ptr(), length,
+                     payload.get_byte_enable_ptr(), payload.get_byte_enable_length());
+    }
     counters_.bytes_written += length;
   } else {
-    storage_.read(payload.get_address(), payload.get_data_ptr(), length);
+    if (params_.store_data) storage_.read(payload.get_address(), payload.get_data_ptr(), length);
     counters_.bytes_read += length;
   }
   payload.set_dmi_allowed(false);
@@ -190,7 +192,10 @@ tlm::tlm_sync_enum Dram::nb_transport_fw(tlm::tlm_generic_payload& payload, tlm:
       phase = tlm::END_RESP;
       return tlm::TLM_COMPLETED;
     }
-    transactions_[&payload] = AtTransaction{now_ps() + delay.value() * resolution_ps_, 0, 0};
+    AtTransaction& state = at_state(payload);
+    state.arrival_ps = now_ps() + delay.value() * resolution_ps_;
+    state.end_ps = 0;
+    state.bursts_to_issue = 0;
     if (delay == sc_core::SC_ZERO_TIME && waiting_for_queue_.empty() &&
         queued_transactions_ < params_.queue_depth) {
       // Room in the queue now: accept on the forward path, saving a PEQ round trip.
@@ -212,6 +217,15 @@ tlm::tlm_sync_enum Dram::nb_transport_fw(tlm::tlm_generic_payload& payload, tlm:
   return tlm::TLM_COMPLETED;
 }
 
+Dram::AtTransaction& Dram::at_state(tlm::tlm_generic_payload& payload) {
+  AtTransaction* state = payload.get_extension<AtTransaction>();
+  if (state == nullptr) {
+    state = new AtTransaction;
+    payload.set_extension(state);
+  }
+  return *state;
+}
+
 void Dram::request_arrived() {
   while (tlm::tlm_generic_payload* payload = request_peq_.get_next_transaction()) {
     if (queued_transactions_ < params_.queue_depth) {
@@ -225,7 +239,7 @@ void Dram::request_arrived() {
 
 void Dram::accept(tlm::tlm_generic_payload& payload, bool send_end_request) {
   ++queued_transactions_;
-  AtTransaction& transaction = transactions_[&payload];
+  AtTransaction& transaction = at_state(payload);
   const std::uint64_t first = payload.get_address() / burst_bytes_;
   const std::uint64_t last = (payload.get_address() + payload.get_data_length() - 1) / burst_bytes_;
   const bool is_write = payload.is_write();
@@ -272,7 +286,7 @@ void Dram::schedule_bursts() {
           timing_.schedule(burst.address, burst.is_write, now, keep_row_open);
       next_decision_ps_[c] =
           timing.column_ps > now + lookahead_ps_ ? timing.column_ps - lookahead_ps_ : now;
-      AtTransaction& transaction = transactions_[burst.payload];
+      AtTransaction& transaction = at_state(*burst.payload);
       transaction.end_ps = std::max(transaction.end_ps, timing.data_end_ps);
       if (--transaction.bursts_to_issue == 0) {
         --queued_transactions_;
@@ -303,12 +317,9 @@ void Dram::send_responses() {
   while (!response_in_progress_ && !responses_.empty()) {
     tlm::tlm_generic_payload* payload = responses_.front();
     responses_.pop_front();
-    auto found = transactions_.find(payload);
-    if (found != transactions_.end()) {
-      ++counters_.transactions;
-      counters_.latency_total_ps += found->second.end_ps - found->second.arrival_ps;
-      transactions_.erase(found);
-    }
+    const AtTransaction& transaction = at_state(*payload);
+    ++counters_.transactions;
+    counters_.latency_total_ps += transaction.end_ps - transaction.arrival_ps;
     tlm::tlm_phase phase = tlm::BEGIN_RESP;
     sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
     const tlm::tlm_sync_enum status = in->nb_transport_bw(*payload, phase, zero);

@@ -11,7 +11,6 @@
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <unordered_map>
 #include <vector>
 
 #include "models/memory/dram/dram_params.h"
@@ -50,11 +49,18 @@ class Dram : public sc_core::sc_module {
     DramAddress address;
     bool is_write;
   };
-  struct AtTransaction {
+  /// AT bookkeeping kept on the payload (a sticky extension: allocated once per payload,
+  /// freed with it), so the controller needs no lookup table.
+  struct AtTransaction : tlm::tlm_extension<AtTransaction> {
     std::uint64_t arrival_ps = 0;
     std::uint64_t end_ps = 0;
     std::uint32_t bursts_to_issue = 0;
+    tlm::tlm_extension_base* clone() const override { return new AtTransaction(*this); }
+    void copy_from(const tlm::tlm_extension_base& other) override {
+      *this = static_cast<const AtTransaction&>(other);
+    }
   };
+  static AtTransaction& at_state(tlm::tlm_generic_payload& payload);
 
   void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& payload);
@@ -92,7 +98,6 @@ class Dram : public sc_core::sc_module {
   std::vector<std::vector<AtBurst>> channel_queues_;
   std::vector<std::uint64_t> next_decision_ps_;
   std::uint64_t lookahead_ps_ = 0;
-  std::unordered_map<tlm::tlm_generic_payload*, AtTransaction> transactions_;
   std::deque<tlm::tlm_generic_payload*> waiting_for_queue_;
   std::deque<tlm::tlm_generic_payload*> responses_;
   std::uint32_t queued_transactions_ = 0;

@@ -151,6 +151,7 @@ void read_fields(const sim::ConfigNode& node, DramParams& p) {
           : RefreshMode::kAllBank;
   cycles("trfc_pb", p.trfc_pb);
   p.queue_depth = static_cast<std::uint32_t>(node.get_positive("queue_depth", p.queue_depth));
+  p.store_data = node.get<bool>("store_data", p.store_data);
   const double kHuge = 1e15;
   p.activate_pj = node.get_in_range("activate_pj", p.activate_pj, 0.0, kHuge);
   p.precharge_pj = node.get_in_range("precharge_pj", p.precharge_pj, 0.0, kHuge);

@@ -81,6 +81,9 @@ struct DramParams {
   std::uint32_t trfc_pb = 224;
 
   std::uint32_t queue_depth = 32;  // AT mode: transactions the controller holds
+  /// Keep written bytes (functional mode). False: timing and counters only, reads return the
+  /// initiator's buffer unchanged; debug transport still stores.
+  bool store_data = true;
 
   // Energy, whole-event figures for one channel's devices.
   double activate_pj = 797.0;

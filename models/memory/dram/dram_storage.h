@@ -20,7 +20,7 @@ class DramStorage {
   /// Pages holding data (each kPageBytes).
   std::uint64_t pages_allocated() const { return pages_.size(); }
 
-  static constexpr std::uint64_t kPageBytes = 64 * 1024;
+  static constexpr std::uint64_t kPageBytes = 4096;
 
  private:
   unsigned char* page_for_write(std::uint64_t page_index);
