@@ -209,4 +209,36 @@ std::vector<ScalesimLayerRow> scalesim_rows_for_layer(const workloads::Layer& la
   return out;
 }
 
+std::vector<ScalesimLayerRow> scalesim_replayed_rows_for_layer(
+    const workloads::Layer& layer, std::uint32_t batch, std::uint32_t rows, std::uint32_t cols,
+    models::Dataflow dataflow, const models::ScalesimMemoryConfig& memory,
+    models::PythonSum python_sum) {
+  auto out = scalesim_rows_for_layer(layer, batch, rows, cols, dataflow,
+                                     models::Accounting::kScalesimCompat, python_sum);
+  // Every group of a layer is the same SCALE-Sim layer, so one replay serves all rows.
+  const models::ScalesimMemoryReplay replay =
+      models::scalesim_calc_memory(geometry_for(layer, batch), rows, cols, dataflow, memory);
+  workloads::GemmShape group = layer.gemm(batch);
+  group.groups = 1;
+  const auto to_access = [](const models::ScalesimAccessSpan& span) {
+    return ScalesimAccess{span.start, span.stop, span.count};
+  };
+  for (ScalesimLayerRow& row : out) {
+    if (row.total_cycles != replay.total_cycles) {
+      // Stalls lengthen the layer; SCALE-Sim's utilisation divides by the longer time.
+      row.overall_util_pct = static_cast<double>(group.macs() * 100) /
+                             static_cast<double>(replay.total_cycles * rows * cols);
+    }
+    row.total_cycles = replay.total_cycles;
+    row.stall_cycles = replay.stall_cycles;
+    row.sram_ifmap = to_access(replay.sram_ifmap);
+    row.sram_filter = to_access(replay.sram_filter);
+    row.sram_ofmap = to_access(replay.sram_ofmap);
+    row.dram_ifmap = to_access(replay.dram_ifmap);
+    row.dram_filter = to_access(replay.dram_filter);
+    row.dram_ofmap = to_access(replay.dram_ofmap);
+  }
+  return out;
+}
+
 }  // namespace report

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "models/pe_array/scalesim_memory.h"
 #include "models/pe_array/systolic_model.h"
 #include "workloads/network/network.h"
 
@@ -50,6 +51,14 @@ std::string python_float(double value);
 std::vector<ScalesimLayerRow> scalesim_rows_for_layer(
     const workloads::Layer& layer, std::uint32_t batch, std::uint32_t rows, std::uint32_t cols,
     models::Dataflow dataflow, models::Accounting accounting,
+    models::PythonSum python_sum = models::PythonSum::kCompensated);
+
+/// Compat-mode rows with every column SCALE-Sim's CALC mode reports, the DRAM columns and
+/// stall cycles included, by replaying the layer through SCALE-Sim's buffers
+/// (models::scalesim_calc_memory). Costs time in proportion to the layer's SRAM accesses.
+std::vector<ScalesimLayerRow> scalesim_replayed_rows_for_layer(
+    const workloads::Layer& layer, std::uint32_t batch, std::uint32_t rows, std::uint32_t cols,
+    models::Dataflow dataflow, const models::ScalesimMemoryConfig& memory,
     models::PythonSum python_sum = models::PythonSum::kCompensated);
 
 }  // namespace report
