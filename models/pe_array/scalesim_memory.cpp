@@ -1,7 +1,6 @@
 #include "models/pe_array/scalesim_memory.h"
 
 #include <algorithm>
-#include <unordered_map>
 #include <vector>
 
 #include "sim/core/config.h"
@@ -130,9 +129,13 @@ class DemandStreams {
 /// the cycles since the previous batch) and the window moves on.
 class ReadBufferEstimate {
  public:
-  ReadBufferEstimate(std::uint64_t total_bytes, std::uint64_t backing_bandwidth)
+  /// Addresses lie in [base, base + extent).
+  ReadBufferEstimate(std::uint64_t total_bytes, std::uint64_t backing_bandwidth, std::uint64_t base,
+                     std::uint64_t extent)
       : items_per_set_(static_cast<std::int64_t>(total_bytes / 100)),
-        default_bandwidth_(static_cast<std::int64_t>(backing_bandwidth)) {}
+        default_bandwidth_(static_cast<std::int64_t>(backing_bandwidth)),
+        base_(static_cast<std::int64_t>(base)),
+        set_of_(extent, kNoSet) {}
 
   void service_row(std::int64_t cycle, const std::vector<std::int64_t>& addresses) {
     for (std::int64_t address : addresses) {
@@ -178,14 +181,13 @@ class ReadBufferEstimate {
   static std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
   void manage_prefetches(std::int64_t cycle, std::int64_t address) {
-    auto [it, inserted] = set_of_.try_emplace(address, current_set_id_);
-    if (!inserted) {
-      const std::int64_t set = it->second;
+    std::int64_t& set = set_of_[static_cast<std::size_t>(address - base_)];
+    if (set != kNoSet) {
       const std::int64_t window_end = std::min(current_set_id_, read_set_end_ + 1);
       if (set >= read_set_start_ && set < window_end) return;  // hit in the active window
       if (set == current_set_id_) return;                      // already in the filling set
-      it->second = current_set_id_;
     }
+    set = current_set_id_;
     if (++elems_current_set_ < items_per_set_) return;
     elems_current_set_ = 0;
     ++current_set_id_;
@@ -221,7 +223,9 @@ class ReadBufferEstimate {
 
   std::int64_t items_per_set_;
   std::int64_t default_bandwidth_;
-  std::unordered_map<std::int64_t, std::int64_t> set_of_;  // address -> latest set holding it
+  static constexpr std::int64_t kNoSet = -2;
+  std::int64_t base_;
+  std::vector<std::int64_t> set_of_;  // per address: the latest set holding it, or kNoSet
   std::int64_t current_set_id_ = 0;
   std::int64_t elems_current_set_ = 0;
   std::int64_t read_set_start_ = 0;
@@ -358,8 +362,11 @@ ScalesimMemoryReplay scalesim_calc_memory(const ScalesimConvGeometry& geometry, 
                 "SCALE-Sim's read buffers need at least 100 bytes");
   const DemandStreams streams(geometry, rows, cols, dataflow, config);
   // CALC mode: ifmap and filter buffers estimate at 10 words per cycle and never stall.
-  ReadBufferEstimate ifmap_buffer(config.ifmap_sram_bytes, 10);
-  ReadBufferEstimate filter_buffer(config.filter_sram_bytes, 10);
+  const ScalesimConvGeometry& g = geometry;
+  ReadBufferEstimate ifmap_buffer(config.ifmap_sram_bytes, 10, config.ifmap_offset,
+                                  g.ifmap_h * g.ifmap_w * g.channels);
+  ReadBufferEstimate filter_buffer(config.filter_sram_bytes, 10, config.filter_offset,
+                                   g.filter_h * g.filter_w * g.channels * g.filters);
   // The ofmap buffer drains one array-width line per cycle.
   WriteBufferReplay ofmap_buffer(config.ofmap_sram_bytes, cols);
   SramSpan ifmap_sram, filter_sram, ofmap_sram;
