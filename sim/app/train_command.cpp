@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -33,72 +34,126 @@ widths, G_avg, underflow fraction; read by `edgesim run --bitwidth-schedule`) an
 summary.json (accuracy, average widths, parameter memory in bits). Formats: docs/numerics.md.
 )";
 
-po::options_description make_options(numerics::TrainOptions& o, std::string& model,
-                                     std::string& scheme, std::string& lr_schedule,
-                                     std::string& scale, std::string& data_dir, std::string& out,
-                                     std::size_t& train_subset, std::size_t& test_subset) {
+// Options as typed on the command line: integers are read signed so that "-3" is reported
+// instead of wrapping around in an unsigned type.
+struct CommandLine {
+  std::string model = "mlp";
+  std::string scheme = "fp32";
+  long long epochs = 0, batch = 0, seed = 0, train_subset = 0, test_subset = 0;
+  long long w_bits = 0, a_bits = 0, g_bits = 0;
+  long long initial_bits = 0, b_min = 0, b_max = 0, k_iterations = 0;
+  std::string lr_schedule = "cosine";
+  std::string scale = "pow2";
+  std::string data_dir = numerics::kDefaultFashionMnistDir;
+  std::string out = "runs/train";
+};
+
+po::options_description make_options(const numerics::TrainOptions& d, numerics::TrainOptions& o,
+                                     CommandLine& c) {
+  auto integer = [](long long* target, long long fallback) {
+    return po::value(target)->default_value(fallback);
+  };
   po::options_description desc("Options");
   // clang-format off
   desc.add_options()
     ("help,h", "print this help and exit")
-    ("model", po::value(&model)->default_value("mlp"),
+    ("model", po::value(&c.model)->default_value(c.model),
      "network: mlp (784-512-10) or lenet5 (conv 6, conv 16, fc 120-84-10)")
-    ("scheme", po::value(&scheme)->default_value("fp32"),
+    ("scheme", po::value(&c.scheme)->default_value(c.scheme),
      "precision scheme: fp32; qat (FP32 master + fake-quantised copy, STE); "
      "rct (integer weights only, stochastic-rounding updates, G_avg bitwidth policy)")
-    ("epochs", po::value(&o.epochs)->default_value(o.epochs), "passes over the training set")
-    ("batch", po::value(&o.batch)->default_value(o.batch), "minibatch size")
-    ("lr", po::value(&o.lr)->default_value(o.lr), "peak learning rate of SGD")
-    ("lr-schedule", po::value(&lr_schedule)->default_value("cosine"),
+    ("epochs", integer(&c.epochs, d.epochs), "passes over the training set")
+    ("batch", integer(&c.batch, d.batch), "minibatch size")
+    ("lr", po::value(&o.lr)->default_value(d.lr), "peak learning rate of SGD")
+    ("lr-schedule", po::value(&c.lr_schedule)->default_value(c.lr_schedule),
      "cosine (decays to 0 over the run) or constant")
-    ("momentum", po::value(&o.momentum)->default_value(o.momentum),
-     "SGD momentum in [0, 1); 0 = plain SGD (no FP32 optimizer state)")
-    ("seed", po::value(&o.seed)->default_value(o.seed),
+    ("momentum", po::value(&o.momentum)->default_value(d.momentum),
+     "SGD momentum in [0, 1); 0 = plain SGD, no FP32 optimizer state")
+    ("seed", integer(&c.seed, static_cast<long long>(d.seed)),
      "seed of initialisation, shuffling and stochastic rounding; same seed = identical outputs")
-    ("train-subset", po::value(&train_subset)->default_value(0),
+    ("train-subset", integer(&c.train_subset, 0),
      "use only the first N training images (0 = all 60000)")
-    ("test-subset", po::value(&test_subset)->default_value(0),
+    ("test-subset", integer(&c.test_subset, 0),
      "use only the first N test images (0 = all 10000)")
-    ("data-dir", po::value(&data_dir)->default_value(numerics::kDefaultFashionMnistDir),
+    ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir),
      "folder with the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist)")
-    ("out", po::value(&out)->default_value("runs/train"), "output folder (created)")
-    ("w-bits", po::value(&o.w_bits)->default_value(o.w_bits), "qat: weight width in bits")
-    ("a-bits", po::value(&o.a_bits)->default_value(o.a_bits),
-     "qat, rct: width of every GEMM's input activations")
-    ("g-bits", po::value(&o.g_bits)->default_value(o.g_bits),
+    ("out", po::value(&c.out)->default_value(c.out), "output folder (created if missing)")
+    ("w-bits", integer(&c.w_bits, d.w_bits), "qat: weight width in bits")
+    ("a-bits", integer(&c.a_bits, d.a_bits), "qat, rct: width of every GEMM's input activations")
+    ("g-bits", integer(&c.g_bits, d.g_bits),
      "width of the output gradients fed to the backward GEMMs (stochastic rounding); "
      "0 = scheme default (qat 32 = FP32, rct 8)")
-    ("scale", po::value(&scale)->default_value("pow2"),
+    ("scale", po::value(&c.scale)->default_value(c.scale),
      "step of every fixed-point format: pow2 (power of two) or float")
-    ("rct-initial-bits", po::value(&o.policy.initial_bits)->default_value(o.policy.initial_bits),
+    ("rct-initial-bits", integer(&c.initial_bits, d.policy.initial_bits),
      "rct: every layer's weight width at the start")
-    ("rct-b-min", po::value(&o.policy.b_min)->default_value(o.policy.b_min),
+    ("rct-b-min", integer(&c.b_min, d.policy.b_min),
      "rct: smallest weight width the policy may choose")
-    ("rct-b-max", po::value(&o.policy.b_max)->default_value(o.policy.b_max),
+    ("rct-b-max", integer(&c.b_max, d.policy.b_max),
      "rct: largest weight width the policy may choose")
-    ("rct-t-min", po::value(&o.policy.t_min)->default_value(o.policy.t_min),
+    ("rct-t-min", po::value(&o.policy.t_min)->default_value(d.policy.t_min),
      "rct: a layer whose G_avg = mean|dW| / step is below this gains a bit")
-    ("rct-t-max", po::value(&o.policy.t_max)->default_value(o.policy.t_max),
+    ("rct-t-max", po::value(&o.policy.t_max)->default_value(d.policy.t_max),
      "rct: a layer whose G_avg is above this loses a bit")
-    ("rct-k", po::value(&o.policy.k_iterations)->default_value(o.policy.k_iterations),
+    ("rct-k", integer(&c.k_iterations, d.policy.k_iterations),
      "rct: policy interval in iterations (also the schedule.csv window for every scheme)")
-    ("rct-headroom", po::value(&o.rct_headroom)->default_value(o.rct_headroom),
+    ("rct-headroom", po::value(&o.rct_headroom)->default_value(d.rct_headroom),
      "rct: initial weight range = this x max |initial weight|");
   // clang-format on
   return desc;
 }
 
+// A command-line integer in [lo, hi], or a ConfigError naming the option.
+std::uint64_t checked(const char* option, long long value, long long lo, long long hi) {
+  if (value < lo || value > hi)
+    throw sim::ConfigError(std::string("edgesim train: --") + option + ": must be in [" +
+                           std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                           std::to_string(value));
+  return static_cast<std::uint64_t>(value);
+}
+
+numerics::TrainOptions to_train_options(const CommandLine& c, numerics::TrainOptions o) {
+  constexpr long long kBig = 1LL << 31;
+  o.model = c.model;
+  o.scheme = numerics::parse_train_scheme(c.scheme);
+  o.epochs = static_cast<std::uint32_t>(checked("epochs", c.epochs, 1, 100000));
+  o.batch = static_cast<std::uint32_t>(checked("batch", c.batch, 1, 60000));
+  o.seed = checked("seed", c.seed, 0, std::numeric_limits<long long>::max());
+  o.w_bits = static_cast<std::uint32_t>(checked("w-bits", c.w_bits, 2, 32));
+  o.a_bits = static_cast<std::uint32_t>(checked("a-bits", c.a_bits, 2, 32));
+  if (c.g_bits != 0) o.g_bits = static_cast<std::uint32_t>(checked("g-bits", c.g_bits, 2, 32));
+  o.policy.initial_bits =
+      static_cast<std::uint32_t>(checked("rct-initial-bits", c.initial_bits, 2, 32));
+  o.policy.b_min = static_cast<std::uint32_t>(checked("rct-b-min", c.b_min, 2, 32));
+  o.policy.b_max = static_cast<std::uint32_t>(checked("rct-b-max", c.b_max, 2, 32));
+  o.policy.k_iterations = static_cast<std::uint32_t>(checked("rct-k", c.k_iterations, 1, kBig));
+  if (c.lr_schedule == "cosine")
+    o.lr_schedule = numerics::LrSchedule::kCosine;
+  else if (c.lr_schedule == "constant")
+    o.lr_schedule = numerics::LrSchedule::kConstant;
+  else
+    throw sim::ConfigError("edgesim train: --lr-schedule: must be one of cosine, constant, got " +
+                           c.lr_schedule);
+  o.scale = quant::parse_scale_kind(c.scale, "edgesim train: --scale");
+  numerics::validate_train_options(o);
+  return o;
+}
+
 }  // namespace
 
 int train_command(int argc, const char* const* argv) {
-  numerics::TrainOptions options;
-  std::string model, scheme, lr_schedule, scale, data_dir, out;
-  std::size_t train_subset = 0, test_subset = 0;
-  const auto desc = make_options(options, model, scheme, lr_schedule, scale, data_dir, out,
-                                 train_subset, test_subset);
+  const numerics::TrainOptions defaults;
+  numerics::TrainOptions parsed = defaults;
+  CommandLine line;
+  const auto desc = make_options(defaults, parsed, line);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc - 1, argv + 1).options(desc).run(), vm);
+    // The parser skips argv[0] (the subcommand name); a stray positional argument is an error.
+    po::store(po::command_line_parser(argc, argv)
+                  .options(desc)
+                  .positional(po::positional_options_description())
+                  .run(),
+              vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw sim::ConfigError(std::string("edgesim train: ") + e.what() +
@@ -106,47 +161,41 @@ int train_command(int argc, const char* const* argv) {
   }
   if (vm.count("help")) {
     std::cout << kUsage
-              << "\n\nTrains a small network on Fashion-MNIST for real, with the "
-                 "number formats the accelerator uses.\n\n"
+              << "\n\nTrains a small network on Fashion-MNIST for real, with the number formats "
+                 "the accelerator uses.\n\n"
               << desc << "\n"
               << kExamples;
     return 0;
   }
-  options.model = model;
-  options.scheme = numerics::parse_train_scheme(scheme);
-  if (lr_schedule == "cosine")
-    options.lr_schedule = numerics::LrSchedule::kCosine;
-  else if (lr_schedule == "constant")
-    options.lr_schedule = numerics::LrSchedule::kConstant;
-  else
-    throw sim::ConfigError("edgesim train: --lr-schedule: must be one of cosine, constant, got " +
-                           lr_schedule);
-  options.scale = quant::parse_scale_kind(scale, "edgesim train: --scale");
-  numerics::validate_train_options(options);
+  const numerics::TrainOptions options = to_train_options(line, parsed);
+  const auto train_subset = checked("train-subset", line.train_subset, 0, 1LL << 40);
+  const auto test_subset = checked("test-subset", line.test_subset, 0, 1LL << 40);
 
   // Dense algebra stays single-threaded, so a seed gives bit-identical results.
   Eigen::setNbThreads(1);
-  const auto data = numerics::load_fashion_mnist(data_dir, train_subset, test_subset);
+  const auto data = numerics::load_fashion_mnist(line.data_dir, train_subset, test_subset);
   std::error_code ec;
-  std::filesystem::create_directories(out, ec);
+  std::filesystem::create_directories(line.out, ec);
   if (ec)
-    throw sim::ConfigError("edgesim train: --out: cannot create " + out + ": " + ec.message());
+    throw sim::ConfigError("edgesim train: --out: cannot create " + line.out + ": " + ec.message());
 
-  std::cout << "edgesim train: " << model << ", " << scheme << ", " << data.train.count()
+  std::cout << "edgesim train: " << options.model << ", "
+            << numerics::train_scheme_name(options.scheme) << ", " << data.train.count()
             << " training / " << data.test.count() << " test images, " << options.epochs
-            << " epochs, batch " << options.batch << ", seed " << options.seed << std::endl;
+            << " epochs, batch " << options.batch << ", lr " << options.lr << ", seed "
+            << options.seed << std::endl;
   const auto result = numerics::train(options, data, [&](const numerics::EpochMetrics& m) {
     std::cout << numerics::format_epoch_line(m, options.epochs) << std::endl;
   });
-  numerics::write_metrics_csv(out + "/metrics.csv", result);
-  quant::write_schedule_csv(out + "/schedule.csv", result.schedule);
-  numerics::write_summary_json(out + "/summary.json", options, result);
+  numerics::write_metrics_csv(line.out + "/metrics.csv", result);
+  quant::write_schedule_csv(line.out + "/schedule.csv", result.schedule);
+  numerics::write_summary_json(line.out + "/summary.json", options, result);
   std::ostringstream tail;
   tail.precision(4);
   tail << "final test accuracy " << 100.0 * result.epochs.back().test_accuracy
        << "%, mean weight bits " << result.mean_w_bits << ", parameter memory "
        << result.param_memory_bits << " bits, " << result.samples_per_second << " samples/s; wrote "
-       << out << "/{metrics.csv,schedule.csv,summary.json}";
+       << line.out << "/{metrics.csv,schedule.csv,summary.json}";
   std::cout << tail.str() << std::endl;
   return 0;
 }

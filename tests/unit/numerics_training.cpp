@@ -35,10 +35,14 @@ std::string read_text(const std::string& path) {
 
 std::string outputs_of(const n::TrainOptions& o, const std::string& tag) {
   const auto result = n::train(o, subset());
-  const std::string dir = ::testing::TempDir();
+  const std::string dir = ::testing::TempDir() + "edgesim_numerics_";
   n::write_metrics_csv(dir + tag + "_metrics.csv", result);
   workloads::quant::write_schedule_csv(dir + tag + "_schedule.csv", result.schedule);
-  return read_text(dir + tag + "_metrics.csv") + "\n" + read_text(dir + tag + "_schedule.csv");
+  const std::string text =
+      read_text(dir + tag + "_metrics.csv") + "\n" + read_text(dir + tag + "_schedule.csv");
+  std::remove((dir + tag + "_metrics.csv").c_str());
+  std::remove((dir + tag + "_schedule.csv").c_str());
+  return text;
 }
 
 }  // namespace

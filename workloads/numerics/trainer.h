@@ -38,9 +38,9 @@ struct TrainOptions {
   TrainScheme scheme = TrainScheme::kFp32;
   std::uint32_t epochs = 10;
   std::uint32_t batch = 64;
-  double lr = 0.05;
+  double lr = 0.1;
   LrSchedule lr_schedule = LrSchedule::kCosine;
-  double momentum = 0.9;
+  double momentum = 0.0;
   std::uint64_t seed = 1;
   std::uint32_t w_bits = 8;  // QAT weight width
   std::uint32_t a_bits = 8;  // QAT and RCT input-activation width
