@@ -76,7 +76,7 @@ BENCHMARK(BM_FoldModelResNet18)->Unit(benchmark::kMicrosecond);
 // The SCALE-Sim path of one run without the simulation kernel: parse a ResNet-18 topology
 // (SCALE-Sim's conv format, 21 layers), compute every layer's compat rows (SRAM windows
 // included) and render the three reports.
-void BM_ScalesimPipelineResNet18(benchmark::State& state) {
+std::string resnet18_topology_csv() {
   const int rows[][8] = {
       {224, 224, 7, 7, 3, 64, 2},  {56, 56, 3, 3, 64, 64, 1},   {56, 56, 3, 3, 64, 64, 1},
       {56, 56, 3, 3, 64, 64, 1},   {56, 56, 3, 3, 64, 64, 1},   {56, 56, 3, 3, 64, 128, 2},
@@ -94,6 +94,11 @@ void BM_ScalesimPipelineResNet18(benchmark::State& state) {
     for (int i = 0; i < 7; ++i) csv += "," + std::to_string(r[i]);
     csv += ",\n";
   }
+  return csv;
+}
+
+void BM_ScalesimPipelineResNet18(benchmark::State& state) {
+  const std::string csv = resnet18_topology_csv();
   std::size_t bytes = 0;
   for (auto _ : state) {
     const auto net = workloads::parse_scalesim_topology(csv, "resnet18.csv", "conv");
@@ -111,6 +116,22 @@ void BM_ScalesimPipelineResNet18(benchmark::State& state) {
   benchmark::DoNotOptimize(bytes);
 }
 BENCHMARK(BM_ScalesimPipelineResNet18)->Unit(benchmark::kMicrosecond);
+
+// The opt-in replay of SCALE-Sim's CALC-mode buffers (exact DRAM columns) over ResNet-18.
+void BM_ScalesimReplayResNet18(benchmark::State& state) {
+  const auto net = workloads::parse_scalesim_topology(resnet18_topology_csv(), "r.csv", "conv");
+  std::uint64_t dram_reads = 0;
+  for (auto _ : state) {
+    for (const auto& layer : net.layers) {
+      for (const auto& row : report::scalesim_replayed_rows_for_layer(
+               layer, 1, 32, 32, models::Dataflow::kWs, models::ScalesimMemoryConfig{})) {
+        dram_reads += row.dram_ifmap.count;
+      }
+    }
+  }
+  benchmark::DoNotOptimize(dram_reads);
+}
+BENCHMARK(BM_ScalesimReplayResNet18)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace
 
