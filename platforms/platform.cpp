@@ -257,8 +257,9 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
     }
     for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
       const auto cls = static_cast<workloads::TensorClass>(c);
-      row.dram_bytes_by_class[c] = top.dma.dram_reads().layer_class(record.layer, cls) +
-                                   top.dma.dram_writes().layer_class(record.layer, cls);
+      row.dram_read_bytes_by_class[c] = top.dma.dram_reads().layer_class(record.layer, cls);
+      row.dram_write_bytes_by_class[c] = top.dma.dram_writes().layer_class(record.layer, cls);
+      row.dram_bytes_by_class[c] = row.dram_read_bytes_by_class[c] + row.dram_write_bytes_by_class[c];
     }
     const auto& plan = planned.plans[record.op_index];
     row.tile_m = plan.tile_m;

@@ -85,8 +85,10 @@ struct LayerResult {
   std::uint64_t sram_write_bytes = 0;
   std::uint64_t tile_m = 0, tile_n = 0, tile_k = 0;
   std::string loop_order;
-  // DRAM bytes (read + write) by tensor class.
+  // DRAM bytes (read + write) by tensor class, and the read and write parts of them.
   std::uint64_t dram_bytes_by_class[workloads::kTensorClassCount] = {};
+  std::uint64_t dram_read_bytes_by_class[workloads::kTensorClassCount] = {};
+  std::uint64_t dram_write_bytes_by_class[workloads::kTensorClassCount] = {};
 };
 
 /// Results of one simulation.

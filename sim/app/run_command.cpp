@@ -10,6 +10,7 @@
 #include "sim/app/report.h"
 #include "sim/app/run_setup.h"
 #include "sim/core/vcd_writer.h"
+#include "sim/report/scalesim_report.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -38,12 +39,43 @@ void write_text(const fs::path& file, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write " + file.string());
 }
 
+/// SCALE-Sim's three reports: compute and SRAM columns from the fold model, stalls and DRAM
+/// traffic from the simulated memory system (one-byte words, as SCALE-Sim counts).
+void write_scalesim(const fs::path& dir, const RunSetup& setup,
+                    const platforms::RunResult& result) {
+  const auto& pe = setup.platform.accelerator.pe_array;
+  const bool compat = setup.platform.sim.scalesim_compat;
+  std::vector<report::ScalesimLayerRow> rows;
+  for (std::size_t i = 0; i < result.layers.size() && i < setup.network.layers.size(); ++i) {
+    const auto& layer = setup.network.layers[i];
+    const auto& simulated = result.layers[i];
+    auto layer_rows = report::scalesim_rows_for_layer(
+        layer, setup.network.batch, pe.rows, pe.cols, pe.dataflow,
+        compat ? models::Accounting::kScalesimCompat : models::Accounting::kEdgesim);
+    const auto index = [](workloads::TensorClass cls) { return static_cast<std::size_t>(cls); };
+    const std::uint64_t act = index(workloads::TensorClass::kActivation);
+    const std::uint64_t weight = index(workloads::TensorClass::kWeight);
+    // The DRAM columns and stalls belong to the layer as a whole: put them on its first row.
+    auto& first = layer_rows.front();
+    first.stall_cycles = compat ? 0 : simulated.stall_cycles;
+    const auto stop = static_cast<std::int64_t>(simulated.cycles);
+    first.dram_ifmap = {0, stop, simulated.dram_read_bytes_by_class[act]};
+    first.dram_filter = {0, stop, simulated.dram_read_bytes_by_class[weight]};
+    first.dram_ofmap = {0, stop, simulated.dram_write_bytes_by_class[act]};
+    for (auto& row : layer_rows) rows.push_back(row);
+  }
+  fs::create_directories(dir);
+  report::write_scalesim_reports(dir.string(), rows);
+}
+
 }  // namespace
 
 int run_command(int argc, const char* const* argv) {
   const auto wall_start = std::chrono::steady_clock::now();
   RunOptions options;
   std::string out_dir;
+  std::string topology;
+  std::vector<std::string> reports;
   bool quiet = false;
   po::options_description described(
       "Usage: edgesim run [options]\n"
@@ -66,6 +98,16 @@ int run_command(int argc, const char* const* argv) {
       "out,o", po::value(&out_dir),
       "run directory (default runs/<platform>-<workload>-<timestamp>)")(
       "vcd", po::bool_switch(&options.vcd), "write trace.vcd (same as --set trace.vcd=true)")(
+      "scalesim-config", po::value(&options.scalesim_config),
+      "a SCALE-Sim .cfg (array size, SRAM sizes, dataflow) applied over the platform; turns on "
+      "sim.scalesim_compat (e.g. --scalesim-config scale.cfg --topology resnet18.csv)")(
+      "topology", po::value(&topology),
+      "a SCALE-Sim topology CSV as the workload (same as --workload FILE.csv)")(
+      "topology-format", po::value(&options.topology_format)->default_value("auto"),
+      "format of a topology CSV: conv, gemm or auto (decided by its header)")(
+      "report", po::value(&reports)->composing(),
+      "extra reports: scalesim (COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and "
+      "DETAILED_ACCESS_REPORT.csv in <out>/scalesim/)")(
       "quiet,q", po::bool_switch(&quiet), "print nothing on success");
   po::variables_map vm;
   try {
@@ -79,6 +121,17 @@ int run_command(int argc, const char* const* argv) {
     return 0;
   }
 
+  if (!topology.empty()) options.workload = topology;
+  for (const auto& name : reports) {
+    if (name != "scalesim") {
+      throw sim::ConfigError("--report: unknown report '" + name + "', expected scalesim");
+    }
+  }
+  if (options.topology_format != "auto" && options.topology_format != "conv" &&
+      options.topology_format != "gemm") {
+    throw sim::ConfigError("--topology-format: expected conv, gemm or auto, got '" +
+                           options.topology_format + "'");
+  }
   RunSetup setup = prepare_run(options);
   const std::string platform_name = options.config_file.empty() ? stem(options.platform)
                                                                 : setup.platform.name;
@@ -113,6 +166,7 @@ int run_command(int argc, const char* const* argv) {
         platforms::simulate(setup.platform, setup.network, setup.program, planned, vcd.get());
     RunInfo info{platform_name, workload_name, setup.scheme, 0.0};
     write_text(staging / "layers.csv", layers_csv(result));
+    if (!reports.empty() && result.feasible) write_scalesim(staging / "scalesim", setup, result);
     if (vcd) vcd->write_file((staging / "trace.vcd").string());
     info.sim_wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

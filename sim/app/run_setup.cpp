@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include "platforms/scalesim_config.h"
 #include "sim/app/builtins.h"
+#include "workloads/network/scalesim_topology.h"
 
 namespace app {
 
@@ -22,10 +24,22 @@ bool looks_like_path(const std::string& text) {
          stat(text.c_str(), &info) == 0;
 }
 
-/// Loads a built-in by name or a file by path, mounted at `mount`.
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// Loads a built-in by name or a file by path, mounted at `mount`. Workloads may also be
+/// SCALE-Sim topology CSVs; they become the equivalent workload YAML.
 void load_named(sim::Config& config, const std::string& option, const std::string& kind,
-                const std::string& value, const std::string& mount) {
+                const std::string& value, const std::string& mount,
+                const std::string& topology_format) {
   if (value.empty()) throw sim::ConfigError(option + ": expected a " + kind + " name or file");
+  if (kind == "workload" && ends_with(value, ".csv")) {
+    const workloads::Network network = workloads::load_scalesim_topology(value, topology_format);
+    config.load_text(workloads::network_to_yaml(network), value, mount);
+    return;
+  }
   if (looks_like_path(value)) {
     config.load_file(value, mount);
     return;
@@ -54,8 +68,12 @@ RunSetup prepare_run(const RunOptions& options) {
   if (!options.config_file.empty()) {
     config.load_file(options.config_file);
   } else {
-    load_named(config, "--platform", "platform", options.platform, "");
-    load_named(config, "--workload", "workload", options.workload, "workload");
+    load_named(config, "--platform", "platform", options.platform, "", "");
+    load_named(config, "--workload", "workload", options.workload, "workload",
+               options.topology_format);
+  }
+  if (!options.scalesim_config.empty()) {
+    platforms::apply_scalesim_config(options.scalesim_config, config);
   }
   if (!options.scheme.empty()) config.apply_override("scheme=" + options.scheme);
   for (const auto& assignment : options.sets) config.apply_override(assignment);

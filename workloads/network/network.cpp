@@ -1,6 +1,7 @@
 #include "workloads/network/network.h"
 
 #include <set>
+#include <sstream>
 
 namespace workloads {
 
@@ -162,6 +163,27 @@ Layer parse_layer(const sim::ConfigNode& node, const Layer* previous, std::size_
 }
 
 }  // namespace
+
+std::string network_to_yaml(const Network& network) {
+  std::ostringstream out;
+  out << "name: " << network.name << "\nbatch: " << network.batch << "\nlayers:\n";
+  for (const auto& l : network.layers) {
+    out << "  - {name: \"" << l.name << "\", type: " << layer_type_name(l.type);
+    if (l.is_conv()) {
+      out << ", in_h: " << l.in_h << ", in_w: " << l.in_w << ", in_c: " << l.in_c;
+      if (l.type == LayerType::kConv2d) out << ", out_c: " << l.out_c;
+      out << ", kernel: " << l.kernel_h << ", kernel_w: " << l.kernel_w << ", stride: "
+          << l.stride_h << ", stride_w: " << l.stride_w << ", padding: " << l.pad_h
+          << ", padding_w: " << l.pad_w;
+    } else if (l.type == LayerType::kFc) {
+      out << ", in_features: " << l.k << ", out_features: " << l.n;
+    } else {
+      out << ", m: " << l.m << ", n: " << l.n << ", k: " << l.k;
+    }
+    out << "}\n";
+  }
+  return out.str();
+}
 
 Network parse_network(const sim::ConfigNode& workload) {
   Network network;

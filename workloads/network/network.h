@@ -57,6 +57,10 @@ struct Network {
   std::uint64_t total_weight_elements() const;
 };
 
+/// The network as a workload YAML document (name, batch, layers) that parse_network reads
+/// back to the same network; used to turn imported models into reproducible configs.
+std::string network_to_yaml(const Network& network);
+
 /// Parses the `workload` section (name, batch, layers) and checks every shape.
 /// A layer may omit its input shape; it then takes the previous layer's output.
 Network parse_network(const sim::ConfigNode& workload);

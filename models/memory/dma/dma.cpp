@@ -68,7 +68,9 @@ void Dma::channel_thread(std::uint32_t index) {
 void Dma::transport(tlm_utils::simple_initiator_socket<Dma>& socket, tlm::tlm_command command,
                     std::uint64_t address, unsigned char* data, std::uint64_t length,
                     TrafficTag* tag, sc_core::sc_time& delay) {
-  tlm::tlm_generic_payload gp;
+  // One payload reused for every request: constructing and destroying payloads dominated the
+  // cost of a transfer.
+  tlm::tlm_generic_payload& gp = payload_;
   gp.set_command(command);
   gp.set_address(address);
   gp.set_data_ptr(data);
@@ -82,13 +84,9 @@ void Dma::transport(tlm_utils::simple_initiator_socket<Dma>& socket, tlm::tlm_co
   gp.clear_extension(tag);
   ++transactions_;
   if (gp.is_response_error()) {
-    throw sim::InternalError(std::string(name()) + ": DMA transfer at 0x" +
-                             [&] {
-                               char text[32];
-                               std::snprintf(text, sizeof(text), "%llx",
-                                             static_cast<unsigned long long>(address));
-                               return std::string(text);
-                             }() +
+    char text[32];
+    std::snprintf(text, sizeof(text), "%llx", static_cast<unsigned long long>(address));
+    throw sim::InternalError(std::string(name()) + ": DMA transfer at 0x" + text +
                              " failed: " + gp.get_response_string());
   }
 }

@@ -21,7 +21,7 @@ namespace models {
 /// DMA parameters (`accelerator.dma`).
 struct DmaParams {
   std::uint32_t channels = 2;
-  std::uint32_t max_transaction_bytes = 256;  // one TLM request; the DRAM splits it in bursts
+  std::uint32_t max_transaction_bytes = 4096;  // one TLM request; the DRAM splits it in bursts
   std::uint32_t bytes_per_cycle = 32;         // issue rate of the engine
   std::uint32_t setup_cycles = 16;            // per descriptor
 };
@@ -80,6 +80,7 @@ class Dma : public sc_core::sc_module {
   const sc_core::sc_time clock_;
   std::vector<std::unique_ptr<Channel>> channels_;
   std::vector<unsigned char> buffer_;
+  tlm::tlm_generic_payload payload_;
   TrafficLedger dram_read_bytes_;
   TrafficLedger dram_write_bytes_;
   std::uint64_t local_bytes_ = 0;
