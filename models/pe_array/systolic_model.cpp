@@ -142,8 +142,10 @@ GemmMetrics gemm_metrics(const workloads::GemmShape& shape, std::uint32_t rows, 
   const bool compat = accounting == Accounting::kScalesimCompat;
   g.reported_cycles = compat ? g.compat_cycles : g.true_cycles;
   const std::uint64_t pes = std::uint64_t{rows} * cols;
-  g.overall_util_pct =
-      static_cast<double>(g.macs * 100) / static_cast<double>(g.reported_cycles * pes);
+  // A single cycle reports as cycle 0 in compat mode, where SCALE-Sim divides by zero.
+  g.overall_util_pct = g.reported_cycles == 0 ? 0.0
+                                              : static_cast<double>(g.macs * 100) /
+                                                    static_cast<double>(g.reported_cycles * pes);
 
   // SCALE-Sim averages per-fold ratios (outer loop over column folds, inner over row folds);
   // summing them in the same order keeps the printed digits identical. Groups are identical,

@@ -205,6 +205,14 @@ TEST(PeArrayModel, GemmSramWindowWithoutPadding) {
   EXPECT_EQ(is.filter_start, 33u);
 }
 
+TEST(PeArrayModel, OneCycleGemmReportsZeroUtilisationInsteadOfDividingByZero) {
+  const auto m =
+      models::gemm_metrics(gemm(1, 1, 1), 1, 1, Dataflow::kOs, Accounting::kScalesimCompat);
+  EXPECT_EQ(m.true_cycles, 1u);
+  EXPECT_EQ(m.reported_cycles, 0u);
+  EXPECT_EQ(m.overall_util_pct, 0.0);
+}
+
 TEST(PeArrayModel, ParsesDataflowNames) {
   Dataflow d = Dataflow::kOs;
   EXPECT_TRUE(models::parse_dataflow("WS", d));
