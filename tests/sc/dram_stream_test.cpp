@@ -121,3 +121,11 @@ TEST(DramStream, AtFrFcfsServesRowHitsFirst) {
   // In order, a random row out of 4 matches the open one 1 time in 4.
   EXPECT_GT(result.row_hit_rate, 0.6) << result.row_hit_rate;
 }
+
+TEST(DramStream, AtControllerInterleavesBankGroups) {
+  // LPDDR5: tCCD_L is twice tCCD_S, so a controller that drains one bank group's row hits
+  // before opening the others loses a third of the bandwidth.
+  const auto result =
+      models::run_dram_bench(preset("lpddr5-6400"), stream(models::DramMode::kAt));
+  EXPECT_GE(result.bandwidth_gbps, 0.85 * result.peak_bandwidth_gbps) << result.bandwidth_gbps;
+}

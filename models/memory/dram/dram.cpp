@@ -24,7 +24,8 @@ Dram::Dram(const sc_core::sc_module_name& name, const DramParams& params, sim::S
       request_peq_("request_peq"),
       response_peq_("response_peq"),
       channel_queues_(params.channels),
-      next_decision_ps_(params.channels, 0) {
+      next_decision_ps_(params.channels, 0),
+      bank_has_hit_(static_cast<std::size_t>(params.ranks) * params.bank_groups * params.banks, 0) {
   EDGESIM_CHECK(params_.size_bytes > 0 && params_.size_bytes <= params_.capacity_bytes(),
                 "Dram built from params that parse_dram did not validate");
   resolution_ps_ = static_cast<std::uint64_t>(
@@ -259,6 +260,11 @@ void Dram::accept(tlm::tlm_generic_payload& payload, bool send_end_request) {
   schedule_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
+std::size_t Dram::bank_in_channel(const DramAddress& a) const {
+  return (static_cast<std::size_t>(a.rank) * params_.bank_groups + a.bank_group) * params_.banks +
+         a.bank;
+}
+
 void Dram::schedule_bursts() {
   const std::uint64_t now = now_ps();
   std::uint64_t next_wake = std::numeric_limits<std::uint64_t>::max();
@@ -266,14 +272,28 @@ void Dram::schedule_bursts() {
   for (std::size_t c = 0; c < channel_queues_.size(); ++c) {
     auto& queue = channel_queues_[c];
     while (!queue.empty() && next_decision_ps_[c] <= now) {
-      // FR-FCFS: the oldest burst whose row is open, else the oldest burst.
-      std::size_t pick = 0;
+      // FR-FCFS with bank awareness: the oldest row hit whose bank group can take a column
+      // command now; else the oldest burst that needs a row in a bank no queued hit wants
+      // (its activate overlaps with hits elsewhere); else the oldest row hit; else the oldest.
+      const std::size_t none = queue.size();
+      std::size_t pick = none;
+      std::size_t first_hit = none;
+      std::fill(bank_has_hit_.begin(), bank_has_hit_.end(), 0);
       for (std::size_t i = 0; i < queue.size(); ++i) {
-        if (timing_.is_row_hit(queue[i].address)) {
-          pick = i;
-          break;
+        if (!timing_.is_row_hit(queue[i].address)) continue;
+        bank_has_hit_[bank_in_channel(queue[i].address)] = 1;
+        if (first_hit == none) first_hit = i;
+        if (pick == none && timing_.bank_group_ready(queue[i].address)) pick = i;
+      }
+      if (pick == none) {
+        for (std::size_t i = 0; i < queue.size(); ++i) {
+          if (!bank_has_hit_[bank_in_channel(queue[i].address)]) {
+            pick = i;
+            break;
+          }
         }
       }
+      if (pick == none) pick = first_hit != none ? first_hit : 0;
       const AtBurst burst = queue[pick];
       queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(pick));
       bool keep_row_open = false;

@@ -75,7 +75,8 @@ class Dram : public sc_core::sc_module {
   /// Queues the payload's bursts; sends END_REQ on the backward path when `send_end_request`.
   void accept(tlm::tlm_generic_payload& payload, bool send_end_request);
   void schedule_bursts();  // AT: FR-FCFS controller
-  void response_ready();   // AT: a transaction's data is complete
+  std::size_t bank_in_channel(const DramAddress& address) const;
+  void response_ready();  // AT: a transaction's data is complete
   void send_responses();
   void end_of_simulation() override;
 
@@ -97,6 +98,7 @@ class Dram : public sc_core::sc_module {
   sc_core::sc_event response_free_event_;
   std::vector<std::vector<AtBurst>> channel_queues_;
   std::vector<std::uint64_t> next_decision_ps_;
+  std::vector<char> bank_has_hit_;  // scratch of the scheduler, one entry per bank of a channel
   std::uint64_t lookahead_ps_ = 0;
   std::deque<tlm::tlm_generic_payload*> waiting_for_queue_;
   std::deque<tlm::tlm_generic_payload*> responses_;

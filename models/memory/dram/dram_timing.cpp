@@ -124,12 +124,18 @@ DramTiming::DramTiming(const DramParams& params, DramCounters& counters)
       trefi_ps_ == 0 || simple_ ? std::numeric_limits<std::uint64_t>::max() : refresh_interval_ps_;
 }
 
-bool DramTiming::is_row_hit(const DramAddress& a) const {
-  if (simple_) return false;
+RowOutcome DramTiming::row_state(const DramAddress& a) const {
+  if (simple_) return RowOutcome::kHit;
   const std::size_t rank_index = static_cast<std::size_t>(a.channel) * params_.ranks + a.rank;
   const Bank& bank =
       banks_[(rank_index * params_.bank_groups + a.bank_group) * params_.banks + a.bank];
-  return bank.open_row == static_cast<std::int64_t>(a.row);
+  if (bank.open_row == static_cast<std::int64_t>(a.row)) return RowOutcome::kHit;
+  return bank.open_row < 0 ? RowOutcome::kMiss : RowOutcome::kConflict;
+}
+
+bool DramTiming::bank_group_ready(const DramAddress& a) const {
+  const Channel& channel = channels_[a.channel];
+  return channel.bank_group_col_ready[a.bank_group] <= channel.col_ready;
 }
 
 std::uint64_t DramTiming::refresh_bank(Bank& bank, std::uint64_t due) {

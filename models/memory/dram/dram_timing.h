@@ -74,7 +74,14 @@ class DramTiming {
   BurstTiming schedule(const DramAddress& address, bool is_write, std::uint64_t arrival_ps,
                        bool keep_row_open = false);
   /// True when the burst's bank has its row open (the FR-FCFS "first ready" test).
-  bool is_row_hit(const DramAddress& address) const;
+  bool is_row_hit(const DramAddress& address) const {
+    return row_state(address) == RowOutcome::kHit;
+  }
+  /// How the burst would find its bank if scheduled next.
+  RowOutcome row_state(const DramAddress& address) const;
+  /// True when the burst's bank group would not hold its column command back (tCCD_L)
+  /// beyond the channel's next column slot (tCCD_S).
+  bool bank_group_ready(const DramAddress& address) const;
   /// Performs the refreshes due up to `now_ps` and accounts background time to it.
   void advance_to(std::uint64_t now_ps);
   /// Latency of a row hit on an idle bus, in ps: CL (or CWL) plus the burst.
