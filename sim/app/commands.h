@@ -8,5 +8,8 @@ namespace app {
 int run_command(int argc, const char* const* argv);
 int train_command(int argc, const char* const* argv);
 int dram_bench_command(int argc, const char* const* argv);
+int sweep_command(int argc, const char* const* argv);
+int report_command(int argc, const char* const* argv);
+int export_command(int argc, const char* const* argv);
 
 }  // namespace app

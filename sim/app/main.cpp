@@ -51,10 +51,14 @@ int sc_main(int argc, char* argv[]) {
     if (command == "run") return app::run_command(argc - 1, argv + 1);
     if (command == "train") return app::train_command(argc - 1, argv + 1);
     if (command == "dram-bench") return app::dram_bench_command(argc - 1, argv + 1);
+    if (command == "sweep") return app::sweep_command(argc - 1, argv + 1);
+    if (command == "report") return app::report_command(argc - 1, argv + 1);
+    if (command == "export") return app::export_command(argc - 1, argv + 1);
     std::string message = "edgesim: unknown command '" + command + "'";
-    const std::string suggestion = sim::closest_match(command, {"run", "train", "dram-bench"});
+    const std::string suggestion = sim::closest_match(
+        command, {"run", "train", "dram-bench", "sweep", "report", "export"});
     if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
-    throw sim::ConfigError(message + "; expected run, train or dram-bench (see edgesim --help)");
+    throw sim::ConfigError(message + "; expected run, train, dram-bench, sweep, report or export (see edgesim --help)");
   } catch (const sim::ConfigError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
