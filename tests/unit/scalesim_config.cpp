@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "sim/core/config.h"
@@ -14,7 +15,10 @@ namespace {
 const std::string kData = std::string(EDGESIM_SOURCE_DIR) + "/tests/unit/scalesim_data/";
 
 std::string temp_cfg(const std::string& text) {
-  const std::string path = ::testing::TempDir() + "edgesim_scalesim_test.cfg";
+  // One file per test and text: ctest runs the tests of this file in parallel processes.
+  const std::string path = ::testing::TempDir() + "edgesim_scalesim_" +
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                           std::to_string(std::hash<std::string>{}(text)) + ".cfg";
   std::ofstream(path) << text;
   return path;
 }
