@@ -272,28 +272,52 @@ void Dram::schedule_bursts() {
   for (std::size_t c = 0; c < channel_queues_.size(); ++c) {
     auto& queue = channel_queues_[c];
     while (!queue.empty() && next_decision_ps_[c] <= now) {
-      // FR-FCFS with bank awareness: the oldest row hit whose bank group can take a column
-      // command now; else the oldest burst that needs a row in a bank no queued hit wants
-      // (its activate overlaps with hits elsewhere); else the oldest row hit; else the oldest.
+      // The controller commits a command once it could issue within the lookahead (the
+      // time to open a row); until then bursts wait in the queue, where FR-FCFS reorders.
+      const std::uint64_t horizon = now + lookahead_ps_;
+      const std::uint64_t column_slot =
+          timing_.next_column_slot_ps(static_cast<std::uint32_t>(c), now);
+      if (column_slot > horizon) {
+        next_decision_ps_[c] = column_slot - lookahead_ps_;
+        break;
+      }
+      // FR-FCFS with bank awareness, among bursts whose bank is ready within the horizon:
+      // the oldest row hit whose bank group can take a column command now; else the oldest
+      // burst that needs a row in a bank no queued hit wants (its activate overlaps with hits
+      // elsewhere); else the oldest row hit; else the oldest ready burst.
       const std::size_t none = queue.size();
       std::size_t pick = none;
       std::size_t first_hit = none;
+      std::size_t first_ready = none;
+      std::uint64_t earliest_bank = std::numeric_limits<std::uint64_t>::max();
       std::fill(bank_has_hit_.begin(), bank_has_hit_.end(), 0);
       for (std::size_t i = 0; i < queue.size(); ++i) {
-        if (!timing_.is_row_hit(queue[i].address)) continue;
-        bank_has_hit_[bank_in_channel(queue[i].address)] = 1;
-        if (first_hit == none) first_hit = i;
-        if (pick == none && timing_.bank_group_ready(queue[i].address)) pick = i;
+        if (timing_.is_row_hit(queue[i].address))
+          bank_has_hit_[bank_in_channel(queue[i].address)] = 1;
       }
-      if (pick == none) {
-        for (std::size_t i = 0; i < queue.size(); ++i) {
-          if (!bank_has_hit_[bank_in_channel(queue[i].address)]) {
+      for (std::size_t i = 0; i < queue.size(); ++i) {
+        const DramAddress& address = queue[i].address;
+        const std::uint64_t bank_ready = timing_.bank_ready_ps(address);
+        if (bank_ready > horizon) {
+          earliest_bank = std::min(earliest_bank, bank_ready);
+          continue;
+        }
+        if (first_ready == none) first_ready = i;
+        if (timing_.is_row_hit(address)) {
+          if (first_hit == none) first_hit = i;
+          if (timing_.bank_group_ready(address)) {
             pick = i;
             break;
           }
+        } else if (pick == none && !bank_has_hit_[bank_in_channel(address)]) {
+          pick = i;  // keep looking for a ready hit, which goes first
         }
       }
-      if (pick == none) pick = first_hit != none ? first_hit : 0;
+      if (pick == none) pick = first_hit != none ? first_hit : first_ready;
+      if (pick == none) {
+        next_decision_ps_[c] = earliest_bank - lookahead_ps_;
+        break;
+      }
       const AtBurst burst = queue[pick];
       queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(pick));
       bool keep_row_open = false;
@@ -304,8 +328,7 @@ void Dram::schedule_bursts() {
       }
       const BurstTiming timing =
           timing_.schedule(burst.address, burst.is_write, now, keep_row_open);
-      next_decision_ps_[c] =
-          timing.column_ps > now + lookahead_ps_ ? timing.column_ps - lookahead_ps_ : now;
+      next_decision_ps_[c] = now;
       AtTransaction& transaction = at_state(*burst.payload);
       transaction.end_ps = std::max(transaction.end_ps, timing.data_end_ps);
       if (--transaction.bursts_to_issue == 0) {

@@ -67,6 +67,53 @@ std::uint64_t DramAddressMapper::encode(const DramAddress& a) const {
   return index;
 }
 
+std::uint64_t BusyCalendar::find(std::uint64_t earliest, std::uint64_t length) const {
+  if (length == 0) return earliest;
+  auto it = std::upper_bound(intervals_.begin(), intervals_.end(), earliest,
+                             [](std::uint64_t t, const Interval& i) { return t < i.end; });
+  std::uint64_t t = earliest;
+  for (; it != intervals_.end(); ++it) {
+    if (it->start >= t + length) return t;
+    t = std::max(t, it->end);
+  }
+  return t;
+}
+
+void BusyCalendar::reserve(std::uint64_t start, std::uint64_t length) {
+  if (length == 0) return;
+  const std::uint64_t end = start + length;
+  if (intervals_.empty() || intervals_.back().end < start) {
+    intervals_.push_back({start, end});
+    return;
+  }
+  if (intervals_.back().end == start) {
+    intervals_.back().end = end;
+    return;
+  }
+  auto it = std::upper_bound(intervals_.begin(), intervals_.end(), start,
+                             [](std::uint64_t t, const Interval& i) { return t < i.start; });
+  // `it` is the first interval starting after `start`; merge with touching neighbours.
+  const bool joins_previous = it != intervals_.begin() && std::prev(it)->end == start;
+  const bool joins_next = it != intervals_.end() && it->start == end;
+  if (joins_previous && joins_next) {
+    std::prev(it)->end = it->end;
+    intervals_.erase(it);
+  } else if (joins_previous) {
+    std::prev(it)->end = end;
+  } else if (joins_next) {
+    it->start = start;
+  } else {
+    intervals_.insert(it, {start, end});
+  }
+}
+
+void BusyCalendar::forget_before(std::uint64_t time) {
+  std::size_t drop = 0;
+  while (drop < intervals_.size() && intervals_[drop].end <= time) ++drop;
+  if (drop > 0)
+    intervals_.erase(intervals_.begin(), intervals_.begin() + static_cast<std::ptrdiff_t>(drop));
+}
+
 double dram_energy_pj(const DramParams& p, const DramCounters& c) {
   const double burst_bits = static_cast<double>(p.burst_bytes()) * 8.0;
   // A per-bank refresh refreshes one bank's share of the rows an all-bank refresh covers.
@@ -116,7 +163,10 @@ DramTiming::DramTiming(const DramParams& params, DramCounters& counters)
       banks_(params.total_banks()),
       ranks_(static_cast<std::size_t>(params.channels) * params.ranks),
       channels_(params.channels) {
-  for (auto& channel : channels_) channel.bank_group_col_ready.assign(params.bank_groups, 0);
+  for (auto& channel : channels_) {
+    channel.bank_group_slots.resize(params.bank_groups);
+    channel.bank_group_last_column.assign(params.bank_groups, 0);
+  }
   // All ranks refresh together: a stream striped over every channel then loses tRFC once
   // per tREFI, not a staggered refresh on some channel nearly all the time.
   for (auto& rank : ranks_) rank.next_refresh_ps = refresh_interval_ps_;
@@ -133,9 +183,20 @@ RowOutcome DramTiming::row_state(const DramAddress& a) const {
   return bank.open_row < 0 ? RowOutcome::kMiss : RowOutcome::kConflict;
 }
 
+std::uint64_t DramTiming::bank_ready_ps(const DramAddress& a) const {
+  if (simple_) return 0;
+  const std::size_t rank_index = static_cast<std::size_t>(a.channel) * params_.ranks + a.rank;
+  const Bank& bank =
+      banks_[(rank_index * params_.bank_groups + a.bank_group) * params_.banks + a.bank];
+  if (bank.open_row == static_cast<std::int64_t>(a.row)) return bank.col_ready;
+  if (bank.open_row < 0) return bank.act_ready;
+  return bank.pre_ready;
+}
+
 bool DramTiming::bank_group_ready(const DramAddress& a) const {
   const Channel& channel = channels_[a.channel];
-  return channel.bank_group_col_ready[a.bank_group] <= channel.col_ready;
+  return channel.bank_group_last_column[a.bank_group] + tccd_l_ps_ <=
+         channel.last_column + tccd_ps_;
 }
 
 std::uint64_t DramTiming::refresh_bank(Bank& bank, std::uint64_t due) {
@@ -202,19 +263,62 @@ void DramTiming::advance_to(std::uint64_t now_ps) {
   counters_.background_ps = std::max(counters_.background_ps, now_ps);
 }
 
+std::uint64_t DramTiming::faw_slot(const std::vector<std::uint64_t>& activates,
+                                   std::uint64_t earliest) const {
+  if (tfaw_ps_ == 0) return earliest;
+  std::uint64_t t = earliest;
+  for (bool moved = true; moved;) {
+    moved = false;
+    // With t inserted at position k, every run of five activates must span >= tFAW.
+    const std::size_t k = static_cast<std::size_t>(
+        std::upper_bound(activates.begin(), activates.end(), t) - activates.begin());
+    const auto at = [&](std::size_t i) {
+      return i < k ? activates[i] : i == k ? t : activates[i - 1];
+    };
+    const std::size_t count = activates.size() + 1;
+    for (std::size_t first = k >= 4 ? k - 4 : 0; first <= k && first + 4 < count; ++first) {
+      if (at(first + 4) - at(first) >= tfaw_ps_) continue;
+      // t last in the window: wait for the window's first activate to age out; otherwise
+      // move t past the window's last activate and look again.
+      t = first + 4 == k ? at(first) + tfaw_ps_ : at(first + 4) + 1;
+      moved = true;
+      break;
+    }
+  }
+  return t;
+}
+
 std::uint64_t DramTiming::activate(Bank& bank, Rank& rank, std::uint64_t earliest) {
-  std::uint64_t act = std::max({earliest, bank.act_ready, rank.act_ready});
-  // ACTs of a rank are issued in time order (tRRD), so faw[faw_next] is the 4th-last.
-  if (rank.activates_seen >= 4) act = std::max(act, rank.faw[rank.faw_next] + tfaw_ps_);
-  rank.faw[rank.faw_next] = act;
-  rank.faw_next = (rank.faw_next + 1) & 3;
-  ++rank.activates_seen;
-  rank.act_ready = act + trrd_ps_;
+  std::uint64_t act = std::max(earliest, bank.act_ready);
+  for (;;) {
+    const std::uint64_t slot =
+        faw_slot(rank.recent_activates, rank.activate_slots.find(act, trrd_ps_));
+    if (slot == act) break;
+    act = slot;
+  }
+  rank.activate_slots.reserve(act, trrd_ps_);
+  rank.recent_activates.insert(
+      std::upper_bound(rank.recent_activates.begin(), rank.recent_activates.end(), act), act);
   bank.col_ready = act + trcd_ps_;
   bank.pre_ready = act + tras_ps_;
   bank.act_ready = act + trc_ps_;
   ++counters_.activates;
   return act;
+}
+
+void DramTiming::forget_history(Channel& channel, Rank& rank, std::uint64_t arrival_ps) {
+  // Requests may arrive a little out of order (several DMA channels); history older than
+  // this margin before the current arrival can no longer constrain anything.
+  constexpr std::uint64_t kMarginPs = 2000000;
+  if (arrival_ps < kMarginPs) return;
+  const std::uint64_t horizon = arrival_ps - kMarginPs;
+  channel.data_bus.forget_before(horizon);
+  channel.column_slots.forget_before(horizon);
+  for (auto& slots : channel.bank_group_slots) slots.forget_before(horizon);
+  rank.activate_slots.forget_before(horizon);
+  auto& acts = rank.recent_activates;
+  const auto keep = std::lower_bound(acts.begin(), acts.end(), horizon);
+  if (keep != acts.begin()) acts.erase(acts.begin(), keep);
 }
 
 BurstTiming DramTiming::schedule_simple(const DramAddress& a, bool is_write,
@@ -242,6 +346,7 @@ BurstTiming DramTiming::schedule(const DramAddress& a, bool is_write, std::uint6
   const std::size_t rank_index = static_cast<std::size_t>(a.channel) * params_.ranks + a.rank;
   Rank& rank = ranks_[rank_index];
   Bank& bank = banks_[(rank_index * params_.bank_groups + a.bank_group) * params_.banks + a.bank];
+  forget_history(channel, rank, arrival_ps);
 
   RowOutcome outcome;
   if (bank.open_row == static_cast<std::int64_t>(a.row)) {
@@ -263,14 +368,23 @@ BurstTiming DramTiming::schedule(const DramAddress& a, bool is_write, std::uint6
   }
 
   const std::uint64_t latency = is_write ? cwl_ps_ : cl_ps_;
-  std::uint64_t column = std::max(
-      {arrival_ps, bank.col_ready, channel.col_ready, channel.bank_group_col_ready[a.bank_group]});
+  BusyCalendar& group_slots = channel.bank_group_slots[a.bank_group];
+  std::uint64_t column = std::max(arrival_ps, bank.col_ready);
   if (!is_write) column = std::max(column, rank.read_ready);
-  if (channel.bus_free > column + latency) column = channel.bus_free - latency;
+  for (;;) {
+    std::uint64_t slot = channel.column_slots.find(column, tccd_ps_);
+    slot = group_slots.find(slot, tccd_l_ps_);
+    slot = channel.data_bus.find(slot + latency, burst_ps_) - latency;
+    if (slot == column) break;
+    column = slot;
+  }
+  channel.column_slots.reserve(column, tccd_ps_);
+  group_slots.reserve(column, tccd_l_ps_);
+  channel.data_bus.reserve(column + latency, burst_ps_);
+  channel.last_column = std::max(channel.last_column, column);
+  channel.bank_group_last_column[a.bank_group] =
+      std::max(channel.bank_group_last_column[a.bank_group], column);
   const std::uint64_t data_end = column + latency + burst_ps_;
-  channel.bus_free = data_end;
-  channel.col_ready = column + tccd_ps_;
-  channel.bank_group_col_ready[a.bank_group] = column + tccd_l_ps_;
   counters_.data_bus_busy_ps += burst_ps_;
   if (is_write) {
     bank.pre_ready = std::max(bank.pre_ready, data_end + twr_ps_);

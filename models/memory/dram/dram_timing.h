@@ -63,8 +63,31 @@ struct BurstTiming {
   RowOutcome outcome;
 };
 
+/// Reserved time intervals of one resource (a bus, a command slot); finds the earliest
+/// free slot at or after a time, so a later-processed burst can use an earlier gap.
+class BusyCalendar {
+ public:
+  /// Earliest t >= earliest with [t, t + length) free.
+  std::uint64_t find(std::uint64_t earliest, std::uint64_t length) const;
+  /// Reserves [start, start + length), which must be free.
+  void reserve(std::uint64_t start, std::uint64_t length);
+  /// Forgets intervals that end at or before `time`.
+  void forget_before(std::uint64_t time);
+  std::size_t size() const { return intervals_.size(); }
+
+ private:
+  struct Interval {
+    std::uint64_t start;
+    std::uint64_t end;
+  };
+  std::vector<Interval> intervals_;  // sorted, disjoint, not touching
+};
+
 /// Per-burst analytic timing with bank state. Bursts are scheduled in call order; each
-/// takes the earliest time all its resources allow, so independent bursts overlap.
+/// takes the earliest time all its resources allow, filling earlier gaps on shared resources
+/// (data bus, column and activate slots), so independent bursts overlap and a burst to an
+/// idle bank is not held behind one waiting for a busy bank. Bank state itself is kept in
+/// call order.
 class DramTiming {
  public:
   DramTiming(const DramParams& params, DramCounters& counters);
@@ -82,6 +105,13 @@ class DramTiming {
   /// True when the burst's bank group would not hold its column command back (tCCD_L)
   /// beyond the channel's next column slot (tCCD_S).
   bool bank_group_ready(const DramAddress& address) const;
+  /// Earliest time the burst's bank could take its next command (column for a hit,
+  /// precharge/activate otherwise).
+  std::uint64_t bank_ready_ps(const DramAddress& address) const;
+  /// Earliest free column-command slot of `channel` at or after `from_ps`.
+  std::uint64_t next_column_slot_ps(std::uint32_t channel, std::uint64_t from_ps) const {
+    return channels_[channel].column_slots.find(from_ps, tccd_ps_);
+  }
   /// Performs the refreshes due up to `now_ps` and accounts background time to it.
   void advance_to(std::uint64_t now_ps);
   /// Latency of a row hit on an idle bus, in ps: CL (or CWL) plus the burst.
@@ -95,18 +125,19 @@ class DramTiming {
     std::uint64_t col_ready = 0;  // earliest RD/WR (tRCD)
   };
   struct Rank {
-    std::uint64_t act_ready = 0;  // tRRD
-    std::uint64_t faw[4] = {0, 0, 0, 0};
-    std::uint32_t faw_next = 0;
-    std::uint64_t activates_seen = 0;
-    std::uint64_t read_ready = 0;  // tWTR after the last write data
+    BusyCalendar activate_slots;                  // tRRD
+    std::vector<std::uint64_t> recent_activates;  // sorted, for tFAW
+    std::uint64_t read_ready = 0;                 // tWTR after the last write data
     std::uint64_t next_refresh_ps = 0;
     std::uint64_t refreshed_banks = 0;  // per-bank refresh: banks done in this round (bit set)
   };
   struct Channel {
-    std::uint64_t bus_free = 0;
-    std::uint64_t col_ready = 0;                      // tCCD_S
-    std::vector<std::uint64_t> bank_group_col_ready;  // tCCD_L
+    BusyCalendar data_bus;                       // one burst at a time
+    BusyCalendar column_slots;                   // tCCD_S
+    std::vector<BusyCalendar> bank_group_slots;  // tCCD_L
+    std::uint64_t last_column = 0;               // latest RD/WR (bank-group readiness hint)
+    std::vector<std::uint64_t> bank_group_last_column;
+    std::uint64_t bus_free = 0;  // type simple
   };
 
   void refresh_rank(std::uint32_t rank_index, std::uint64_t now_ps);
@@ -114,6 +145,9 @@ class DramTiming {
   /// returns when the refresh starts.
   std::uint64_t refresh_bank(Bank& bank, std::uint64_t due);
   std::uint64_t activate(Bank& bank, Rank& rank, std::uint64_t earliest);
+  /// Earliest t >= earliest keeping at most four activates in any tFAW window.
+  std::uint64_t faw_slot(const std::vector<std::uint64_t>& activates, std::uint64_t earliest) const;
+  void forget_history(Channel& channel, Rank& rank, std::uint64_t arrival_ps);
   BurstTiming schedule_simple(const DramAddress& address, bool is_write, std::uint64_t arrival_ps);
 
   const DramParams params_;
