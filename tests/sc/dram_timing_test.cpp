@@ -217,6 +217,27 @@ TEST(DramTiming, ReadAfterWriteWaitsForTwtr) {
             write_end + h.cycles(p.twtr + p.cl + p.burst_length / 2));
 }
 
+TEST(DramTiming, IdleBankIsNotHeldBehindABusyOne) {
+  Harness h(make_params({}));
+  const auto& p = h.params;
+  h.read(h.address(0, 5), 0);
+  const std::uint64_t busy_end = h.read(h.address(0, 6), 0);  // waits for tRAS, tRP, tRCD
+  const std::uint64_t idle_end = h.read(h.address(1, 7), 0);
+  EXPECT_LT(idle_end, busy_end);
+  // Bank 1 activates one tRRD after bank 0's first activate.
+  EXPECT_EQ(idle_end, h.cycles(p.trrd + p.trcd + p.cl + p.burst_length / 2));
+}
+
+TEST(DramTiming, EarlierArrivalProcessedLaterStillGetsItsTime) {
+  // Two DMA channels: the second one's request is stamped earlier than the first one's.
+  Harness h(make_params({}));
+  const auto& p = h.params;
+  const std::uint64_t late = 10000000;
+  h.read(h.address(0, 5), late);
+  const std::uint64_t early_end = h.read(h.address(1, 5), 0);
+  EXPECT_EQ(early_end, h.cycles(p.trcd + p.cl + p.burst_length / 2));
+}
+
 TEST(DramTiming, ChannelsWorkInParallel) {
   Harness h(make_params({"channels=2"}));
   const std::uint64_t a = h.read(h.address(0, 1, 0, 0), 0);
