@@ -53,6 +53,9 @@ po::options_description make_options(const numerics::TrainOptions& d, numerics::
   auto integer = [](long long* target, long long fallback) {
     return po::value(target)->default_value(fallback);
   };
+  auto real = [](double* target, double fallback) {
+    return po::value(target)->default_value(fallback, sim::format_double(fallback));
+  };
   po::options_description desc("Options");
   // clang-format off
   desc.add_options()
@@ -64,10 +67,10 @@ po::options_description make_options(const numerics::TrainOptions& d, numerics::
      "rct (integer weights only, stochastic-rounding updates, G_avg bitwidth policy)")
     ("epochs", integer(&c.epochs, d.epochs), "passes over the training set")
     ("batch", integer(&c.batch, d.batch), "minibatch size")
-    ("lr", po::value(&o.lr)->default_value(d.lr), "peak learning rate of SGD")
+    ("lr", real(&o.lr, d.lr), "peak learning rate of SGD")
     ("lr-schedule", po::value(&c.lr_schedule)->default_value(c.lr_schedule),
      "cosine (decays to 0 over the run) or constant")
-    ("momentum", po::value(&o.momentum)->default_value(d.momentum),
+    ("momentum", real(&o.momentum, d.momentum),
      "SGD momentum in [0, 1); 0 = plain SGD, no FP32 optimizer state")
     ("seed", integer(&c.seed, static_cast<long long>(d.seed)),
      "seed of initialisation, shuffling and stochastic rounding; same seed = identical outputs")
@@ -91,13 +94,13 @@ po::options_description make_options(const numerics::TrainOptions& d, numerics::
      "rct: smallest weight width the policy may choose")
     ("rct-b-max", integer(&c.b_max, d.policy.b_max),
      "rct: largest weight width the policy may choose")
-    ("rct-t-min", po::value(&o.policy.t_min)->default_value(d.policy.t_min),
+    ("rct-t-min", real(&o.policy.t_min, d.policy.t_min),
      "rct: a layer whose G_avg = mean|dW| / step is below this gains a bit")
-    ("rct-t-max", po::value(&o.policy.t_max)->default_value(d.policy.t_max),
+    ("rct-t-max", real(&o.policy.t_max, d.policy.t_max),
      "rct: a layer whose G_avg is above this loses a bit")
     ("rct-k", integer(&c.k_iterations, d.policy.k_iterations),
      "rct: policy interval in iterations (also the schedule.csv window for every scheme)")
-    ("rct-headroom", po::value(&o.rct_headroom)->default_value(d.rct_headroom),
+    ("rct-headroom", real(&o.rct_headroom, d.rct_headroom),
      "rct: initial weight range = this x max |initial weight|");
   // clang-format on
   return desc;
