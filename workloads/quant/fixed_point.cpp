@@ -204,23 +204,26 @@ UpdateStats add_stochastic(std::int32_t* codes, const float* values, float scale
   const auto hi = format.max_code();
   // Updates beyond the whole range saturate anyway; the clamp keeps the int conversion defined.
   const float limit = static_cast<float>(std::ldexp(1.0, static_cast<int>(format.bits) + 1));
+  // Branch-free body: the signs of updates are random, so branches would mispredict.
+  std::size_t nonzero = 0, underflow = 0, saturated = 0;
   for (std::size_t i = 0; i < n; ++i) {
     float delta = values[i] * scale;
-    if (delta == 0.0f || std::isnan(delta)) continue;
-    ++stats.nonzero;
-    if (std::fabs(delta) < 1.0f) ++stats.underflow;
+    if (delta == 0.0f || delta != delta) continue;  // no update (or NaN): no draw
+    ++nonzero;
+    underflow += std::fabs(delta) < 1.0f;
     delta = std::min(std::max(delta, -limit), limit);
     auto floor_delta = static_cast<std::int64_t>(delta);  // truncates toward zero
-    if (static_cast<float>(floor_delta) > delta) --floor_delta;
+    floor_delta -= static_cast<float>(floor_delta) > delta;
     const float fraction = delta - static_cast<float>(floor_delta);
-    const std::int64_t step_count = floor_delta + (fraction > rng.uniform_float() ? 1 : 0);
-    std::int64_t code = codes[i] + step_count;
-    if (code < lo || code > hi) {
-      ++stats.saturated;
-      code = code < lo ? lo : hi;
-    }
+    std::int64_t code = codes[i] + floor_delta + (fraction > rng.uniform_float());
+    saturated += (code < lo) | (code > hi);
+    code = code < lo ? lo : code;
+    code = code > hi ? hi : code;
     codes[i] = static_cast<std::int32_t>(code);
   }
+  stats.nonzero = nonzero;
+  stats.underflow = underflow;
+  stats.saturated = saturated;
   return stats;
 }
 
