@@ -45,6 +45,7 @@ PlatformParams parse_platform(const sim::ConfigNode& root) {
 
   const sim::ConfigNode t = root.child("trace");
   p.trace.vcd = t.get<bool>("vcd", p.trace.vcd);
+  p.energy = models::parse_energy(root.child("energy"));
   return p;
 }
 
@@ -211,6 +212,115 @@ class Top : public sc_core::sc_module {
   std::vector<std::unique_ptr<models::Sram>> buffers;
 };
 
+/// Turns the components' action counts into energy by component, tensor class and phase
+/// (docs/energy.md), for the run and for each layers.csv row.
+void account_energy(const PlatformParams& params, const workloads::Program& program,
+                    const Top& top, RunResult& result) {
+  using models::EnergyBreakdown;
+  using models::to_fj;
+  const models::EnergyParams& e = params.energy;
+  EnergyBreakdown& total = result.energy;
+  const std::size_t compute = workloads::kTensorClassCount;
+  const std::size_t other = workloads::kPhaseCount;
+  const auto& records = top.controller.records();
+  auto row_of = [&](std::uint32_t layer, std::size_t phase) -> LayerResult* {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (records[i].layer == layer && static_cast<std::size_t>(records[i].phase) == phase) {
+        return &result.layers[i];
+      }
+    }
+    return nullptr;
+  };
+
+  // MACs and leakage, op by op.
+  models::Femtojoules op_leakage = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto& r = records[i];
+    const auto& op = program.ops[r.op_index];
+    const auto phase = static_cast<std::size_t>(r.phase);
+    const models::Femtojoules mac = to_fj(
+        static_cast<double>(r.macs) *
+        models::mac_energy_pj(e, {op.b.kind, op.b.bits}, {op.a.kind, op.a.bits}, op.acc_bits));
+    // mW x ps = 1e-3 pJ.
+    const models::Femtojoules leak =
+        to_fj(e.leakage_mw * static_cast<double>(r.end_ps - r.start_ps) * 1e-3);
+    total.add(&EnergyBreakdown::mac, compute, phase, mac);
+    total.add(&EnergyBreakdown::leakage, compute, phase, leak);
+    op_leakage += leak;
+    result.layers[i].energy_mac += mac;
+    result.layers[i].energy_leakage += leak;
+    result.layers[i].w_format = workloads::NumberFormat{op.b.kind, op.b.bits}.name();
+    result.layers[i].a_format = workloads::NumberFormat{op.a.kind, op.a.bits}.name();
+  }
+  const models::Femtojoules run_leakage =
+      to_fj(e.leakage_mw * top.host.finish_time().to_seconds() * 1e12 * 1e-3);
+  if (run_leakage > op_leakage) {
+    total.add(&EnergyBreakdown::leakage, compute, other, run_leakage - op_leakage);
+  }
+
+  // SRAM: bits moved in each buffer at that buffer's energy per bit.
+  for (const auto& buffer : top.buffers) {
+    const double read_pj = models::sram_energy_pj_per_bit(e, buffer->size_bytes(), false);
+    const double write_pj = models::sram_energy_pj_per_bit(e, buffer->size_bytes(), true);
+    const std::uint32_t layers =
+        std::max(buffer->reads().layer_count(), buffer->writes().layer_count());
+    for (std::uint32_t l = 0; l < layers; ++l) {
+      for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
+        for (std::size_t ph = 0; ph < workloads::kPhaseCount; ++ph) {
+          const auto cls = static_cast<workloads::TensorClass>(c);
+          const auto phase = static_cast<workloads::Phase>(ph);
+          const double bits_read = 8.0 * buffer->reads().cell(l, cls, phase);
+          const double bits_written = 8.0 * buffer->writes().cell(l, cls, phase);
+          if (bits_read == 0 && bits_written == 0) continue;
+          const models::Femtojoules fj = to_fj(bits_read * read_pj + bits_written * write_pj);
+          total.add(&EnergyBreakdown::sram, c, ph, fj);
+          if (LayerResult* row = row_of(l, ph)) row->energy_sram += fj;
+        }
+      }
+    }
+  }
+
+  // DRAM: the model's traffic energy (bursts, activates, precharges) shared out by bytes moved;
+  // refresh and background power are the DRAM's standing cost.
+  const auto& p = params.dram;
+  const auto& counters = top.dram.counters();
+  const double burst_bits = static_cast<double>(p.burst_bytes()) * 8.0;
+  const models::Femtojoules dram_total = to_fj(top.dram.energy_pj());
+  const models::Femtojoules dram_traffic = std::min(
+      dram_total,
+      to_fj(static_cast<double>(counters.activates) * p.activate_pj +
+            static_cast<double>(counters.precharges) * p.precharge_pj +
+            static_cast<double>(counters.read_bursts) * burst_bits * p.read_pj_per_bit +
+            static_cast<double>(counters.write_bursts) * burst_bits * p.write_pj_per_bit));
+  struct Cell {
+    std::uint32_t layer;
+    std::size_t cls, phase;
+  };
+  std::vector<Cell> cells;
+  std::vector<std::uint64_t> bytes;
+  const auto& reads = top.dma.dram_reads();
+  const auto& writes = top.dma.dram_writes();
+  for (std::uint32_t l = 0; l < std::max(reads.layer_count(), writes.layer_count()); ++l) {
+    for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
+      for (std::size_t ph = 0; ph < workloads::kPhaseCount; ++ph) {
+        const auto cls = static_cast<workloads::TensorClass>(c);
+        const auto phase = static_cast<workloads::Phase>(ph);
+        const std::uint64_t moved = reads.cell(l, cls, phase) + writes.cell(l, cls, phase);
+        if (moved == 0) continue;
+        cells.push_back({l, c, ph});
+        bytes.push_back(moved);
+      }
+    }
+  }
+  const auto shares = models::split_exactly(cells.empty() ? 0 : dram_traffic, bytes);
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    total.add(&EnergyBreakdown::dram, cells[i].cls, cells[i].phase, shares[i]);
+    if (LayerResult* row = row_of(cells[i].layer, cells[i].phase)) row->energy_dram += shares[i];
+  }
+  const models::Femtojoules standing = dram_total - (cells.empty() ? 0 : dram_traffic);
+  total.add(&EnergyBreakdown::dram, compute, other, standing);
+}
+
 }  // namespace
 
 RunResult simulate(const PlatformParams& params, const workloads::Network& network,
@@ -284,6 +394,7 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
   }
   result.pe_utilization =
       result.total_cycles ? static_cast<double>(result.macs) / (result.total_cycles * pes) : 0;
+  account_energy(params, program, top, result);
   for (const auto& entry : stats.entries()) result.counters.emplace_back(entry.name, *entry.value);
   return result;
 }

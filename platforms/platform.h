@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/controller/controller.h"
+#include "models/energy/energy.h"
 #include "models/host/host.h"
 #include "models/interconnect/router.h"
 #include "models/memory/dma/dma.h"
@@ -56,6 +57,7 @@ struct PlatformParams {
   models::DramParams dram;
   SimParams sim;
   TraceParams trace;
+  models::EnergyParams energy;
 };
 
 /// Parses the platform sections of a run's config (name, host, interconnect, accelerator,
@@ -85,6 +87,8 @@ struct LayerResult {
   std::uint64_t sram_write_bytes = 0;
   std::uint64_t tile_m = 0, tile_n = 0, tile_k = 0;
   std::string loop_order;
+  std::string w_format, a_format;  // operand formats ("8", "4", "fp16", ...)
+  models::Femtojoules energy_mac = 0, energy_sram = 0, energy_dram = 0, energy_leakage = 0;
   // DRAM bytes (read + write) by tensor class, and the read and write parts of them.
   std::uint64_t dram_bytes_by_class[workloads::kTensorClassCount] = {};
   std::uint64_t dram_read_bytes_by_class[workloads::kTensorClassCount] = {};
@@ -107,6 +111,7 @@ struct RunResult {
   std::uint64_t dram_bytes_by_class[workloads::kTensorClassCount] = {};
   std::uint64_t checked_ops = 0;
   double simulated_ns = 0;
+  models::EnergyBreakdown energy;
   std::vector<LayerResult> layers;
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // every registered statistic
 };

@@ -17,6 +17,8 @@ CommandDescriptor make_descriptor(std::uint32_t op_index, const workloads::GemmO
   d.functional = functional ? 1 : 0;
   d.layer_type = static_cast<std::uint8_t>(layer.type);
   for (int i = 0; i < 3; ++i) d.order[i] = static_cast<std::uint8_t>(plan.order[i]);
+  d.a_kind = static_cast<std::uint8_t>(op.a.kind);
+  d.b_kind = static_cast<std::uint8_t>(op.b.kind);
   d.a_bits = op.a.bits;
   d.b_bits = op.b.bits;
   d.c_bits = op.c.bits;
@@ -69,8 +71,10 @@ workloads::GemmOp descriptor_op(const CommandDescriptor& d) {
   op.layer = d.layer;
   op.phase = static_cast<workloads::Phase>(d.phase);
   op.shape = {d.m, d.n, d.k, d.groups};
-  op.a = {static_cast<workloads::TensorClass>(d.a_class), d.a_bits};
-  op.b = {static_cast<workloads::TensorClass>(d.b_class), d.b_bits};
+  op.a = {static_cast<workloads::TensorClass>(d.a_class), d.a_bits,
+          static_cast<workloads::NumberKind>(d.a_kind)};
+  op.b = {static_cast<workloads::TensorClass>(d.b_class), d.b_bits,
+          static_cast<workloads::NumberKind>(d.b_kind)};
   op.c = {static_cast<workloads::TensorClass>(d.c_class), d.c_bits};
   op.acc_bits = d.acc_bits;
   return op;

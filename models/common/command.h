@@ -27,6 +27,7 @@ struct CommandDescriptor {
   std::uint8_t functional;
   std::uint8_t layer_type;
   std::uint8_t order[3];
+  std::uint8_t a_kind, b_kind;  // workloads::NumberKind of the operands
   std::uint32_t a_bits, b_bits, c_bits, acc_bits;
   std::uint64_t m, n, k, groups;
   // Convolution geometry (used for input footprints).

@@ -3,7 +3,7 @@
 namespace models {
 
 namespace {
-std::size_t cell(workloads::TensorClass cls, workloads::Phase phase) {
+std::size_t slot(workloads::TensorClass cls, workloads::Phase phase) {
   return static_cast<std::size_t>(cls) * workloads::kPhaseCount + static_cast<std::size_t>(phase);
 }
 }  // namespace
@@ -13,7 +13,7 @@ void TrafficLedger::add(const TrafficTag* tag, std::uint64_t bytes) {
   if (layer >= cells_.size()) cells_.resize(layer + 1, Cells{});
   const auto cls = tag ? tag->cls : workloads::TensorClass::kActivation;
   const auto phase = tag ? tag->phase : workloads::Phase::kFwd;
-  cells_[layer][cell(cls, phase)] += bytes;
+  cells_[layer][slot(cls, phase)] += bytes;
   total_ += bytes;
 }
 
@@ -24,11 +24,16 @@ std::uint64_t TrafficLedger::layer_total(std::uint32_t layer) const {
   return sum;
 }
 
+std::uint64_t TrafficLedger::cell(std::uint32_t layer, workloads::TensorClass cls,
+                                  workloads::Phase phase) const {
+  return layer < cells_.size() ? cells_[layer][slot(cls, phase)] : 0;
+}
+
 std::uint64_t TrafficLedger::layer_class(std::uint32_t layer, workloads::TensorClass cls) const {
   if (layer >= cells_.size()) return 0;
   std::uint64_t sum = 0;
   for (std::size_t p = 0; p < workloads::kPhaseCount; ++p) {
-    sum += cells_[layer][cell(cls, static_cast<workloads::Phase>(p))];
+    sum += cells_[layer][slot(cls, static_cast<workloads::Phase>(p))];
   }
   return sum;
 }
@@ -43,7 +48,7 @@ std::uint64_t TrafficLedger::phase_total(workloads::Phase phase) const {
   std::uint64_t sum = 0;
   for (const auto& cells : cells_) {
     for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
-      sum += cells[cell(static_cast<workloads::TensorClass>(c), phase)];
+      sum += cells[slot(static_cast<workloads::TensorClass>(c), phase)];
     }
   }
   return sum;

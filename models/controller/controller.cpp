@@ -162,7 +162,7 @@ void Controller::execute(const CommandDescriptor& d) {
 
   // Slot sizes from the largest tile; the tiler guaranteed they fit.
   const workloads::TileFootprint biggest =
-      workloads::tile_footprint(layer, op, 0, d.tile_m, d.tile_n, d.tile_k);
+      workloads::max_tile_footprint(layer, op, d.tile_m, d.tile_n, d.tile_k);
   const std::uint64_t a_slot = packed_bytes(biggest.a_elements, d.a_bits, cb);
   const std::uint64_t b_slot = packed_bytes(biggest.b_elements, d.b_bits, cb);
   const std::uint64_t c_slot =
@@ -318,6 +318,8 @@ void Controller::execute(const CommandDescriptor& d) {
     job.tag = tag;
     job.a_class = op.a.cls;
     job.b_class = op.b.cls;
+    job.a_format = {op.a.kind, op.a.bits};
+    job.b_format = {op.b.kind, op.b.bits};
     record.compute_cycles += array_.run(job);
     record.macs += job.shape.macs();
     array_free = sc_core::sc_time_stamp();

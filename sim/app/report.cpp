@@ -41,6 +41,28 @@ std::string number(double value) {
   return buffer;
 }
 
+/// Femtojoules as an exact decimal number of picojoules ("1234.567").
+std::string pj(models::Femtojoules fj) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof(buffer), "%llu.%03llu",
+                static_cast<unsigned long long>(fj / 1000),
+                static_cast<unsigned long long>(fj % 1000));
+  return buffer;
+}
+
+std::string human_energy(models::Femtojoules fj) {
+  const double pj_value = fj / 1000.0;
+  char buffer[32];
+  if (pj_value >= 1e6) {
+    std::snprintf(buffer, sizeof(buffer), "%.3f uJ", pj_value / 1e6);
+  } else if (pj_value >= 1e3) {
+    std::snprintf(buffer, sizeof(buffer), "%.3f nJ", pj_value / 1e3);
+  } else {
+    std::snprintf(buffer, sizeof(buffer), "%.3f pJ", pj_value);
+  }
+  return buffer;
+}
+
 std::string human_bytes(double bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int unit = 0;
@@ -95,6 +117,26 @@ std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
         << ": " << r.dram_bytes_by_class[c];
   }
   out << "},\n";
+  const auto& e = r.energy;
+  out << "  \"energy_pj\": {\"total\": " << pj(e.total()) << ", \"mac\": " << pj(e.mac)
+      << ", \"sram\": " << pj(e.sram) << ", \"dram\": " << pj(e.dram)
+      << ", \"vector\": " << pj(e.vector) << ", \"leakage\": " << pj(e.leakage)
+      << ",\n    \"by_tensor_class\": {";
+  for (std::size_t c = 0; c <= workloads::kTensorClassCount; ++c) {
+    const std::string name =
+        c < workloads::kTensorClassCount
+            ? workloads::tensor_class_name(static_cast<workloads::TensorClass>(c))
+            : "compute";
+    out << (c ? ", " : "") << json_string(name) << ": " << pj(e.by_class[c]);
+  }
+  out << "},\n    \"by_phase\": {";
+  for (std::size_t p = 0; p <= workloads::kPhaseCount; ++p) {
+    const std::string name =
+        p < workloads::kPhaseCount ? workloads::phase_name(static_cast<workloads::Phase>(p))
+                                   : "other";
+    out << (p ? ", " : "") << json_string(name) << ": " << pj(e.by_phase[p]);
+  }
+  out << "}},\n";
   out << "  \"functional_checked_ops\": " << r.checked_ops << ",\n";
   out << "  \"layers\": " << r.layers.size() << ",\n";
   out << "  \"sim_wall_seconds\": " << number(info.sim_wall_seconds) << ",\n";
@@ -112,7 +154,8 @@ std::string layers_csv(const platforms::RunResult& r) {
   std::ostringstream out;
   out << "layer_index,name,type,phase,cycles,compute_cycles,stall_cycles,macs,pe_utilization,"
          "dram_read_bytes,dram_write_bytes,sram_read_bytes,sram_write_bytes,tiles,tile_m,tile_n,"
-         "tile_k,loop_order";
+         "tile_k,loop_order,w_bits,a_bits,energy_pj,energy_mac_pj,energy_sram_pj,energy_dram_pj,"
+         "energy_leakage_pj";
   for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
     out << ",dram_" << workloads::tensor_class_name(static_cast<workloads::TensorClass>(c))
         << "_bytes";
@@ -124,7 +167,11 @@ std::string layers_csv(const platforms::RunResult& r) {
         << l.compute_cycles << ',' << l.stall_cycles << ',' << l.macs << ','
         << number(l.pe_utilization) << ',' << l.dram_read_bytes << ',' << l.dram_write_bytes
         << ',' << l.sram_read_bytes << ',' << l.sram_write_bytes << ',' << l.tiles << ','
-        << l.tile_m << ',' << l.tile_n << ',' << l.tile_k << ',' << l.loop_order;
+        << l.tile_m << ',' << l.tile_n << ',' << l.tile_k << ',' << l.loop_order << ','
+        << l.w_format << ',' << l.a_format << ','
+        << pj(l.energy_mac + l.energy_sram + l.energy_dram + l.energy_leakage) << ','
+        << pj(l.energy_mac) << ',' << pj(l.energy_sram) << ',' << pj(l.energy_dram) << ','
+        << pj(l.energy_leakage);
     for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
       out << ',' << l.dram_bytes_by_class[c];
     }
@@ -157,6 +204,13 @@ void print_summary(std::ostream& out, const RunInfo& info, const platforms::RunR
         << human_bytes(r.dram_write_bytes) << "\n";
     out << "  SRAM           read " << human_bytes(r.sram_read_bytes) << ", write "
         << human_bytes(r.sram_write_bytes) << "\n";
+    const auto& e = r.energy;
+    const double total = e.total() > 0 ? static_cast<double>(e.total()) : 1.0;
+    std::snprintf(line, sizeof(line),
+                  "  energy         %s: MAC %.1f%%, SRAM %.1f%%, DRAM %.1f%%, leakage %.1f%%\n",
+                  human_energy(e.total()).c_str(), 100.0 * e.mac / total, 100.0 * e.sram / total,
+                  100.0 * e.dram / total, 100.0 * e.leakage / total);
+    out << line;
     if (r.checked_ops > 0) {
       out << "  functional     " << r.checked_ops << " ops matched the reference product\n";
     }

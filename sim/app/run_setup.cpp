@@ -88,31 +88,22 @@ RunSetup prepare_run(const RunOptions& options) {
   setup.platform = platforms::parse_platform(root);
   const sim::ConfigNode workload = root.child("workload");
   setup.network = workloads::parse_network(workload);
-  const sim::ConfigNode precision = workload.child("precision");
-  workloads::PrecisionParams bits;
-  bits.w_bits = static_cast<std::uint32_t>(precision.get_positive("w_bits", bits.w_bits));
-  bits.a_bits = static_cast<std::uint32_t>(precision.get_positive("a_bits", bits.a_bits));
-  bits.acc_bits = static_cast<std::uint32_t>(precision.get_positive("acc_bits", bits.acc_bits));
-  for (const auto& [key, value] : {std::pair<const char*, std::uint32_t>{"w_bits", bits.w_bits},
-                                    {"a_bits", bits.a_bits},
-                                    {"acc_bits", bits.acc_bits}}) {
-    if (value > 32) {
-      precision.fail(key, "must be an integer width from 1 to 32, got " + std::to_string(value));
-    }
-  }
+  const std::vector<workloads::LayerPrecision> precision =
+      workloads::parse_precision(workload.child("precision"), setup.network);
   config.check_all_read();
 
-  setup.program = workloads::lower_inference(setup.network, bits);
+  setup.program = workloads::lower_inference(setup.network, precision);
   if (setup.platform.sim.functional) {
-    if (bits.w_bits != 8 || bits.a_bits != 8 || bits.acc_bits != 32) {
-      root.child("sim").fail("functional", "needs 8-bit weights and activations with 32-bit "
-                                           "accumulators, got w_bits=" +
-                                               std::to_string(bits.w_bits) + " a_bits=" +
-                                               std::to_string(bits.a_bits));
-    }
     for (auto& op : setup.program.ops) {
       const auto& layer = setup.network.layers[op.layer];
       if (layer.is_conv()) continue;
+      const auto& p = precision[op.layer];
+      if (p.w.name() != "8" || p.a.name() != "8" || p.acc.name() != "32") {
+        root.child("sim").fail("functional", "needs int8 weights and activations with int32 "
+                                             "accumulators; layer '" + layer.name + "' has w " +
+                                                 p.w.name() + ", a " + p.a.name() + ", acc " +
+                                                 p.acc.name());
+      }
       if (op.shape.macs() > setup.platform.sim.max_functional_macs) {
         root.child("sim").fail(
             "functional", "checks gemm/fc layers of at most sim.max_functional_macs=" +

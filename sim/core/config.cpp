@@ -544,14 +544,17 @@ void Config::apply_override(const std::string& assignment) {
 }
 
 bool Config::has_path(const std::string& dotted_path) const {
-  YAML::Node node = YAML::Clone(tree_);
-  for (const auto& part : split_key_path(dotted_path)) {
-    if (!node.IsMap()) return false;
-    const YAML::Node& const_node = node;
-    node.reset(const_node[part]);
-    if (!node.IsDefined()) return false;
-  }
-  return !node.IsNull();
+  // Walk with const lookups only: a missing key must not create (or invalidate) nodes.
+  std::function<bool(const YAML::Node&, const std::vector<std::string>&, std::size_t)> walk =
+      [&](const YAML::Node& node, const std::vector<std::string>& parts, std::size_t i) {
+        if (i == parts.size()) return node.IsDefined() && !node.IsNull();
+        if (!node.IsMap()) return false;
+        for (const auto& entry : node) {
+          if (entry.first.Scalar() == parts[i]) return walk(entry.second, parts, i + 1);
+        }
+        return false;
+      };
+  return walk(tree_, split_key_path(dotted_path), 0);
 }
 
 void Config::remove_path(const std::string& dotted_path) {

@@ -91,6 +91,28 @@ TileFootprint tile_footprint(const Layer& layer, const GemmOp& op, std::uint64_t
   return f;
 }
 
+TileFootprint max_tile_footprint(const Layer& layer, const GemmOp& op, std::uint64_t tm,
+                                 std::uint64_t tn, std::uint64_t tk) {
+  TileFootprint worst = tile_footprint(layer, op, 0, tm, tn, tk);
+  if (!layer.is_conv()) return worst;
+  const std::uint64_t pixels_per_image = std::uint64_t{layer.out_h()} * layer.out_w();
+  if (tm >= pixels_per_image || tm < 2) return worst;
+  // tm consecutive pixels starting s pixels into a row span floor((s + tm - 1) / ow) + 1 rows;
+  // the worst start is the last pixel of a row.
+  const std::uint64_t ow = layer.out_w();
+  const std::uint64_t out_rows = std::min<std::uint64_t>((tm + ow - 2) / ow + 1, layer.out_h());
+  const std::uint64_t window = std::uint64_t{layer.kernel_h} * layer.kernel_w;
+  const std::uint64_t channels = is_depthwise(layer) ? tn : tk / window;
+  const std::uint64_t in_rows = std::min<std::uint64_t>(
+      layer.in_h + 2ULL * layer.pad_h, (out_rows - 1) * layer.stride_h + layer.kernel_h);
+  const std::uint64_t in_cols =
+      out_rows > 1 ? layer.in_w + 2ULL * layer.pad_w
+                   : std::min<std::uint64_t>(layer.in_w + 2ULL * layer.pad_w,
+                                             (tm - 1) * layer.stride_w + layer.kernel_w);
+  worst.a_elements = std::max(worst.a_elements, in_rows * in_cols * channels);
+  return worst;
+}
+
 GemmShape tile_gemm(const Layer& layer, const GemmOp& op, std::uint64_t tm, std::uint64_t tn,
                     std::uint64_t tk) {
   GemmShape g;
@@ -168,7 +190,7 @@ TilePlan plan_tiles(const Layer& layer, const GemmOp& op, const TilerParams& par
   for (std::uint64_t tm : m_values) {
     for (std::uint64_t tn : n_values) {
       for (std::uint64_t tk : k_values) {
-        const TileFootprint f = tile_footprint(layer, op, 0, tm, tn, tk);
+        const TileFootprint f = max_tile_footprint(layer, op, tm, tn, tk);
         const std::uint64_t a_bytes = packed_bytes(f.a_elements, op.a.bits, params.container_bits);
         const std::uint64_t b_bytes = packed_bytes(f.b_elements, op.b.bits, params.container_bits);
         const std::uint64_t psum_bytes =

@@ -59,6 +59,10 @@ TiledExtents tiled_extents(const Layer& layer, const GemmOp& op);
 /// Footprint of the tile starting at m0 with extents (tm, tn, tk).
 TileFootprint tile_footprint(const Layer& layer, const GemmOp& op, std::uint64_t m0,
                              std::uint64_t tm, std::uint64_t tn, std::uint64_t tk);
+/// The largest footprint a tile of these extents has anywhere in the op (a run of output
+/// pixels that starts mid-row spans one more input row): what a buffer slot must hold.
+TileFootprint max_tile_footprint(const Layer& layer, const GemmOp& op, std::uint64_t tm,
+                                 std::uint64_t tn, std::uint64_t tk);
 
 /// The GEMM one tile performs on the array (groups > 1 for depthwise).
 GemmShape tile_gemm(const Layer& layer, const GemmOp& op, std::uint64_t tm, std::uint64_t tn,

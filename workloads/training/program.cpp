@@ -54,18 +54,25 @@ std::uint64_t packed_bytes(std::uint64_t elements, std::uint32_t bits,
   return (elements * stored_bits + 7) / 8;
 }
 
-Program lower_inference(const Network& network, const PrecisionParams& precision) {
+Program lower_inference(const Network& network, const std::vector<LayerPrecision>& precision) {
   Program program;
   program.scheme = Scheme::kInference;
+  auto layer_precision = [&](std::size_t i) {
+    return i < precision.size() ? precision[i] : LayerPrecision{};
+  };
+  auto ref = [](TensorClass cls, const NumberFormat& f) { return TensorRef{cls, f.bits, f.kind}; };
   for (std::uint32_t i = 0; i < network.layers.size(); ++i) {
+    const LayerPrecision p = layer_precision(i);
+    // A layer writes its output in the width the next layer reads.
+    const NumberFormat out = i + 1 < network.layers.size() ? layer_precision(i + 1).a : p.a;
     GemmOp op;
     op.layer = i;
     op.phase = Phase::kFwd;
     op.shape = network.layers[i].gemm(network.batch);
-    op.a = {TensorClass::kActivation, precision.a_bits};
-    op.b = {TensorClass::kWeight, precision.w_bits};
-    op.c = {TensorClass::kActivation, precision.a_bits};
-    op.acc_bits = precision.acc_bits;
+    op.a = ref(TensorClass::kActivation, p.a);
+    op.b = ref(TensorClass::kWeight, p.w);
+    op.c = ref(TensorClass::kActivation, out);
+    op.acc_bits = p.acc.bits;
     program.ops.push_back(op);
   }
   return program;

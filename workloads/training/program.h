@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "workloads/network/network.h"
+#include "workloads/training/precision.h"
 
 namespace workloads {
 
@@ -41,6 +42,7 @@ std::uint64_t packed_bytes(std::uint64_t elements, std::uint32_t bits,
 struct TensorRef {
   TensorClass cls = TensorClass::kActivation;
   std::uint32_t bits = 8;
+  NumberKind kind = NumberKind::kInt;
 };
 
 /// One matrix product C (m x n) = A (m x k) * B (k x n), repeated `groups` times.
@@ -60,14 +62,9 @@ struct Program {
   std::vector<GemmOp> ops;
 };
 
-/// Precision used when lowering (per-layer control comes with the bitwidth issue).
-struct PrecisionParams {
-  std::uint32_t w_bits = 8;
-  std::uint32_t a_bits = 8;
-  std::uint32_t acc_bits = 32;
-};
-
-/// Lowers a network for inference: one forward GEMM per layer.
-Program lower_inference(const Network& network, const PrecisionParams& precision);
+/// Lowers a network for inference: one forward GEMM per layer, each operand at its layer's
+/// width (`precision` has one entry per layer; empty means int8 with int32 accumulators).
+Program lower_inference(const Network& network,
+                        const std::vector<LayerPrecision>& precision = {});
 
 }  // namespace workloads
