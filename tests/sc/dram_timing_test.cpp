@@ -217,6 +217,14 @@ TEST(DramTiming, ReadAfterWriteWaitsForTwtr) {
             write_end + h.cycles(p.twtr + p.cl + p.burst_length / 2));
 }
 
+TEST(DramTiming, WriteAfterReadLeavesTwoClocksOfBusTurnaround) {
+  Harness h(make_params({}));
+  const auto& p = h.params;
+  const std::uint64_t read_end = h.read(0, 0);
+  EXPECT_EQ(h.access(tlm::TLM_WRITE_COMMAND, h.address(0, 0, 1), 0),
+            read_end + h.cycles(2 + p.burst_length / 2));
+}
+
 TEST(DramTiming, IdleBankIsNotHeldBehindABusyOne) {
   Harness h(make_params({}));
   const auto& p = h.params;

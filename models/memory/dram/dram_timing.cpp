@@ -69,8 +69,9 @@ std::uint64_t DramAddressMapper::encode(const DramAddress& a) const {
 
 std::uint64_t BusyCalendar::find(std::uint64_t earliest, std::uint64_t length) const {
   if (length == 0) return earliest;
-  auto it = std::upper_bound(intervals_.begin(), intervals_.end(), earliest,
-                             [](std::uint64_t t, const Interval& i) { return t < i.end; });
+  auto it =
+      std::upper_bound(intervals_.begin() + static_cast<std::ptrdiff_t>(head_), intervals_.end(),
+                       earliest, [](std::uint64_t t, const Interval& i) { return t < i.end; });
   std::uint64_t t = earliest;
   for (; it != intervals_.end(); ++it) {
     if (it->start >= t + length) return t;
@@ -82,7 +83,7 @@ std::uint64_t BusyCalendar::find(std::uint64_t earliest, std::uint64_t length) c
 void BusyCalendar::reserve(std::uint64_t start, std::uint64_t length) {
   if (length == 0) return;
   const std::uint64_t end = start + length;
-  if (intervals_.empty() || intervals_.back().end < start) {
+  if (intervals_.size() == head_ || intervals_.back().end < start) {
     intervals_.push_back({start, end});
     return;
   }
@@ -90,10 +91,11 @@ void BusyCalendar::reserve(std::uint64_t start, std::uint64_t length) {
     intervals_.back().end = end;
     return;
   }
-  auto it = std::upper_bound(intervals_.begin(), intervals_.end(), start,
+  const auto first = intervals_.begin() + static_cast<std::ptrdiff_t>(head_);
+  auto it = std::upper_bound(first, intervals_.end(), start,
                              [](std::uint64_t t, const Interval& i) { return t < i.start; });
   // `it` is the first interval starting after `start`; merge with touching neighbours.
-  const bool joins_previous = it != intervals_.begin() && std::prev(it)->end == start;
+  const bool joins_previous = it != first && std::prev(it)->end == start;
   const bool joins_next = it != intervals_.end() && it->start == end;
   if (joins_previous && joins_next) {
     std::prev(it)->end = it->end;
@@ -108,10 +110,11 @@ void BusyCalendar::reserve(std::uint64_t start, std::uint64_t length) {
 }
 
 void BusyCalendar::forget_before(std::uint64_t time) {
-  std::size_t drop = 0;
-  while (drop < intervals_.size() && intervals_[drop].end <= time) ++drop;
-  if (drop > 0)
-    intervals_.erase(intervals_.begin(), intervals_.begin() + static_cast<std::ptrdiff_t>(drop));
+  while (head_ < intervals_.size() && intervals_[head_].end <= time) ++head_;
+  if (head_ > 64 && head_ * 2 > intervals_.size()) {
+    intervals_.erase(intervals_.begin(), intervals_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
 }
 
 double dram_energy_pj(const DramParams& p, const DramCounters& c) {
@@ -158,6 +161,9 @@ DramTiming::DramTiming(const DramParams& params, DramCounters& counters)
                                ? trefi_ps_ /
                                      (static_cast<std::uint64_t>(params.bank_groups) * params.banks)
                                : trefi_ps_),
+      check_column_slots_(tccd_ps_ > burst_ps_),
+      check_bank_group_slots_(params.bank_groups > 1 && tccd_l_ps_ > std::max(tccd_ps_, burst_ps_)),
+      check_faw_(tfaw_ps_ > 4 * trrd_ps_),
       simple_burst_ps_(static_cast<double>(params.burst_bytes()) * 1000.0 / params.bandwidth_gbps),
       simple_latency_ps_(static_cast<std::uint64_t>(std::llround(params.latency_ns * 1000.0))),
       banks_(params.total_banks()),
@@ -291,14 +297,16 @@ std::uint64_t DramTiming::faw_slot(const std::vector<std::uint64_t>& activates,
 std::uint64_t DramTiming::activate(Bank& bank, Rank& rank, std::uint64_t earliest) {
   std::uint64_t act = std::max(earliest, bank.act_ready);
   for (;;) {
-    const std::uint64_t slot =
-        faw_slot(rank.recent_activates, rank.activate_slots.find(act, trrd_ps_));
+    std::uint64_t slot = rank.activate_slots.find(act, trrd_ps_);
+    if (check_faw_) slot = faw_slot(rank.recent_activates, slot);
     if (slot == act) break;
     act = slot;
   }
   rank.activate_slots.reserve(act, trrd_ps_);
-  rank.recent_activates.insert(
-      std::upper_bound(rank.recent_activates.begin(), rank.recent_activates.end(), act), act);
+  if (check_faw_) {
+    rank.recent_activates.insert(
+        std::upper_bound(rank.recent_activates.begin(), rank.recent_activates.end(), act), act);
+  }
   bank.col_ready = act + trcd_ps_;
   bank.pre_ready = act + tras_ps_;
   bank.act_ready = act + trc_ps_;
@@ -309,16 +317,17 @@ std::uint64_t DramTiming::activate(Bank& bank, Rank& rank, std::uint64_t earlies
 void DramTiming::forget_history(Channel& channel, Rank& rank, std::uint64_t arrival_ps) {
   // Requests may arrive a little out of order (several DMA channels); history older than
   // this margin before the current arrival can no longer constrain anything.
-  constexpr std::uint64_t kMarginPs = 2000000;
-  if (arrival_ps < kMarginPs) return;
+  constexpr std::uint64_t kMarginPs = 1000000;
+  if (arrival_ps < kMarginPs || (++forget_calls_ & 31) != 0) return;
   const std::uint64_t horizon = arrival_ps - kMarginPs;
   channel.data_bus.forget_before(horizon);
   channel.column_slots.forget_before(horizon);
   for (auto& slots : channel.bank_group_slots) slots.forget_before(horizon);
   rank.activate_slots.forget_before(horizon);
   auto& acts = rank.recent_activates;
-  const auto keep = std::lower_bound(acts.begin(), acts.end(), horizon);
-  if (keep != acts.begin()) acts.erase(acts.begin(), keep);
+  if (acts.size() > 64 && acts[acts.size() / 2] < horizon) {
+    acts.erase(acts.begin(), std::lower_bound(acts.begin(), acts.end(), horizon));
+  }
 }
 
 BurstTiming DramTiming::schedule_simple(const DramAddress& a, bool is_write,
@@ -370,16 +379,17 @@ BurstTiming DramTiming::schedule(const DramAddress& a, bool is_write, std::uint6
   const std::uint64_t latency = is_write ? cwl_ps_ : cl_ps_;
   BusyCalendar& group_slots = channel.bank_group_slots[a.bank_group];
   std::uint64_t column = std::max(arrival_ps, bank.col_ready);
-  if (!is_write) column = std::max(column, rank.read_ready);
+  column = std::max(column, is_write ? rank.write_ready : rank.read_ready);
   for (;;) {
-    std::uint64_t slot = channel.column_slots.find(column, tccd_ps_);
-    slot = group_slots.find(slot, tccd_l_ps_);
+    std::uint64_t slot = column;
+    if (check_column_slots_) slot = channel.column_slots.find(slot, tccd_ps_);
+    if (check_bank_group_slots_) slot = group_slots.find(slot, tccd_l_ps_);
     slot = channel.data_bus.find(slot + latency, burst_ps_) - latency;
     if (slot == column) break;
     column = slot;
   }
-  channel.column_slots.reserve(column, tccd_ps_);
-  group_slots.reserve(column, tccd_l_ps_);
+  if (check_column_slots_) channel.column_slots.reserve(column, tccd_ps_);
+  if (check_bank_group_slots_) group_slots.reserve(column, tccd_l_ps_);
   channel.data_bus.reserve(column + latency, burst_ps_);
   channel.last_column = std::max(channel.last_column, column);
   channel.bank_group_last_column[a.bank_group] =
@@ -392,6 +402,10 @@ BurstTiming DramTiming::schedule(const DramAddress& a, bool is_write, std::uint6
     ++counters_.write_bursts;
   } else {
     bank.pre_ready = std::max(bank.pre_ready, column + trtp_ps_);
+    // Write data may start two clocks after the read data has left the bus (tRTW).
+    const std::uint64_t write_column = column + cl_ps_ + burst_ps_ + 2 * tck_;
+    rank.write_ready =
+        std::max(rank.write_ready, write_column > cwl_ps_ ? write_column - cwl_ps_ : 0);
     ++counters_.read_bursts;
   }
   if (close_page_ && !keep_row_open) {

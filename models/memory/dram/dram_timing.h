@@ -73,14 +73,15 @@ class BusyCalendar {
   void reserve(std::uint64_t start, std::uint64_t length);
   /// Forgets intervals that end at or before `time`.
   void forget_before(std::uint64_t time);
-  std::size_t size() const { return intervals_.size(); }
+  std::size_t size() const { return intervals_.size() - head_; }
 
  private:
   struct Interval {
     std::uint64_t start;
     std::uint64_t end;
   };
-  std::vector<Interval> intervals_;  // sorted, disjoint, not touching
+  std::vector<Interval> intervals_;  // sorted, disjoint, not touching, from head_ on
+  std::size_t head_ = 0;             // forgotten prefix, compacted in batches
 };
 
 /// Per-burst analytic timing with bank state. Bursts are scheduled in call order; each
@@ -110,7 +111,10 @@ class DramTiming {
   std::uint64_t bank_ready_ps(const DramAddress& address) const;
   /// Earliest free column-command slot of `channel` at or after `from_ps`.
   std::uint64_t next_column_slot_ps(std::uint32_t channel, std::uint64_t from_ps) const {
-    return channels_[channel].column_slots.find(from_ps, tccd_ps_);
+    const Channel& c = channels_[channel];
+    const std::uint64_t slot =
+        check_column_slots_ ? c.column_slots.find(from_ps, tccd_ps_) : from_ps;
+    return c.data_bus.find(slot + cl_ps_, burst_ps_) - cl_ps_;
   }
   /// Performs the refreshes due up to `now_ps` and accounts background time to it.
   void advance_to(std::uint64_t now_ps);
@@ -128,6 +132,7 @@ class DramTiming {
     BusyCalendar activate_slots;                  // tRRD
     std::vector<std::uint64_t> recent_activates;  // sorted, for tFAW
     std::uint64_t read_ready = 0;                 // tWTR after the last write data
+    std::uint64_t write_ready = 0;                // read-to-write bus turnaround
     std::uint64_t next_refresh_ps = 0;
     std::uint64_t refreshed_banks = 0;  // per-bank refresh: banks done in this round (bit set)
   };
@@ -162,12 +167,18 @@ class DramTiming {
   const bool per_bank_refresh_;
   const std::uint64_t trfc_pb_ps_;
   const std::uint64_t refresh_interval_ps_;  // between refresh commands of one rank
+  // Constraints implied by others are skipped: tCCD_S by the data bus when a burst lasts at
+  // least tCCD_S, tCCD_L without bank groups, tFAW when four tRRD already span it.
+  const bool check_column_slots_;
+  const bool check_bank_group_slots_;
+  const bool check_faw_;
   const double simple_burst_ps_;
   const std::uint64_t simple_latency_ps_;
   std::vector<Bank> banks_;  // [channel][rank][bank_group][bank]
   std::vector<Rank> ranks_;  // [channel][rank]
   std::vector<Channel> channels_;
   std::uint64_t earliest_refresh_ps_ = 0;  // min over ranks of next_refresh_ps
+  std::uint64_t forget_calls_ = 0;         // history is trimmed every 32 bursts
 };
 
 }  // namespace models
