@@ -9,11 +9,18 @@
 
 namespace workloads {
 
-/// Kind of layer. fc is a gemm whose M is the batch.
-enum class LayerType { kConv2d, kDepthwiseConv2d, kGemm, kFc };
+/// Kind of layer. fc is a gemm whose M is the batch. vector layers are elementwise, pooling
+/// and normalisation work; layout layers move data without arithmetic (reshape, transpose,
+/// concat); neither does MACs on the PE array.
+enum class LayerType { kConv2d, kDepthwiseConv2d, kGemm, kFc, kVector, kLayout };
 
-/// Name used in config files ("conv2d", "depthwise_conv2d", "gemm", "fc").
+/// Name used in config files ("conv2d", "depthwise_conv2d", "gemm", "fc", "vector", "layout").
 const char* layer_type_name(LayerType type);
+
+/// The `op` values a vector layer accepts ("relu", "maxpool", "add", ...).
+const std::vector<std::string>& vector_op_names();
+/// The `op` values a layout layer accepts ("reshape", "flatten", "transpose", "concat", ...).
+const std::vector<std::string>& layout_op_names();
 
 /// The matrix product a layer performs (per group), im2col-style for convolutions.
 struct GemmShape {
@@ -28,19 +35,39 @@ struct GemmShape {
 struct Layer {
   std::string name;
   LayerType type = LayerType::kConv2d;
-  // Convolution (conv2d, depthwise_conv2d).
+  // Convolution (conv2d, depthwise_conv2d); also the input shape and window of vector and
+  // layout layers (a matrix is 1 x rows x columns).
   std::uint32_t in_h = 1, in_w = 1, in_c = 1;
-  std::uint32_t out_c = 1;  // filters (depthwise: equals in_c)
+  std::uint32_t out_c = 1;  // filters (depthwise: equals in_c; vector/layout: output channels)
   std::uint32_t kernel_h = 1, kernel_w = 1;
   std::uint32_t stride_h = 1, stride_w = 1;
   std::uint32_t pad_h = 0, pad_w = 0;
+  std::uint32_t dilation_h = 1, dilation_w = 1;    // window taps every dilation-th input
+  std::uint32_t extra_pad_h = 0, extra_pad_w = 0;  // asymmetric padding: more at bottom/right
   // Matrix product (gemm, fc): output M x N, reduction K; gemm's M is per sample.
   std::uint64_t m = 1, n = 1, k = 1;
+  bool b_is_weight = true;  // false: operand B is an activation (attention's K^T and V)
+  // Independent instances per sample, each with its own weights: grouped convolution groups,
+  // batched MatMul products (attention heads). gemm() folds them into M.
+  std::uint64_t repeat = 1;
+  bool scales_with_batch = true;  // false: the layer's tensors have no batch dimension
+  // Vector and layout layers.
+  std::string op;                    // one of vector_op_names() / layout_op_names()
+  std::uint32_t operands = 1;        // input tensors read
+  std::uint64_t in_elements = 0;     // elements read per instance, all operands (0: operands x in)
+  std::uint64_t const_elements = 0;  // constant operands (batch-norm statistics, biases)
+  std::uint32_t layout_h = 1, layout_w = 1;  // layout: output is layout_h x layout_w x out_c
 
   std::uint32_t out_h() const;
   std::uint32_t out_w() const;
   bool is_conv() const { return type == LayerType::kConv2d || type == LayerType::kDepthwiseConv2d; }
-  /// The layer's GEMM for a given batch.
+  /// True for layers that run as a GEMM on the PE array (conv2d, depthwise_conv2d, gemm, fc).
+  bool runs_on_pe_array() const { return type != LayerType::kVector && type != LayerType::kLayout; }
+  /// Instances of the layer in one run: repeat, times the batch when it scales with it.
+  std::uint64_t instances(std::uint32_t batch) const {
+    return repeat * (scales_with_batch ? batch : 1);
+  }
+  /// The layer's GEMM for a given batch; all zero (no MACs) for vector and layout layers.
   GemmShape gemm(std::uint32_t batch) const;
   std::uint64_t macs(std::uint32_t batch) const { return gemm(batch).macs(); }
   std::uint64_t weight_elements() const;
@@ -53,6 +80,8 @@ struct Network {
   std::string name;
   std::uint32_t batch = 1;
   std::vector<Layer> layers;
+  /// Nodes of an imported model that were left out, as "name (op_type X)".
+  std::vector<std::string> skipped_nodes;
   std::uint64_t total_macs() const;
   std::uint64_t total_weight_elements() const;
 };
@@ -61,7 +90,7 @@ struct Network {
 /// back to the same network; used to turn imported models into reproducible configs.
 std::string network_to_yaml(const Network& network);
 
-/// Parses the `workload` section (name, batch, layers) and checks every shape.
+/// Parses the `workload` section (name, batch, layers, skipped_nodes) and checks every shape.
 /// A layer may omit its input shape; it then takes the previous layer's output.
 Network parse_network(const sim::ConfigNode& workload);
 
