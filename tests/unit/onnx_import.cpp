@@ -12,6 +12,8 @@
 #include <random>
 #include <sstream>
 
+#include "workloads/training/program.h"
+
 namespace fs = std::filesystem;
 using workloads::Layer;
 using workloads::LayerType;
@@ -405,6 +407,25 @@ TEST(OnnxImport, OptionsComeFromTheWorkloadSection) {
               workloads::parse_onnx_import_options(bad.root().child("workload"));
             }).find("workload.onnx.unsupported"),
             std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(OnnxImport, InferenceLoweringSkipsVectorAndLayoutLayers) {
+  const Network net = workloads::import_onnx(model_path("mobilenet_tiny.onnx"), {});
+  const auto program = workloads::lower_inference(net, {});
+  std::size_t pe_layers = 0;
+  std::uint64_t macs = 0;
+  for (const auto& layer : net.layers) pe_layers += layer.runs_on_pe_array();
+  ASSERT_EQ(program.ops.size(), pe_layers);
+  for (const auto& op : program.ops) {
+    EXPECT_TRUE(net.layers[op.layer].runs_on_pe_array()) << net.layers[op.layer].name;
+    macs += op.shape.macs();
+  }
+  EXPECT_EQ(macs, net.total_macs());
+  EXPECT_LT(pe_layers, net.layers.size());
 }
 
 }  // namespace
