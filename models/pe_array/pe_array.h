@@ -10,33 +10,13 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "models/common/payload_extension.h"
+#include "models/pe_array/pe_array_params.h"
 #include "models/pe_array/systolic_model.h"
 #include "sim/core/config.h"
 #include "sim/core/stats.h"
 #include "sim/core/vcd_writer.h"
 
 namespace models {
-
-/// PE array parameters (`accelerator.pe_array`).
-struct PeArrayParams {
-  std::uint32_t rows = 16;
-  std::uint32_t cols = 16;
-  Dataflow dataflow = Dataflow::kWs;
-  std::string fidelity = "tile";  // tile | cycle
-  std::string precision = "fixed";  // fixed | fused | bit_serial | fp
-  std::uint32_t native_bits = 8;    // fixed: operand width of the multipliers
-  std::uint32_t brick_bits = 2;     // fused: width of a bit brick
-  std::uint32_t fused_max_bits = 8;  // fused: widest operand one fused PE takes in one pass
-  double fp32_cycles_per_mac = 4.0;  // fp: cycles a PE needs for one MAC of each format
-  double fp16_cycles_per_mac = 1.0;
-  double bf16_cycles_per_mac = 1.0;
-};
-
-/// Cycles one PE needs per MAC for operands of these formats under the array's precision
-/// mode (1 for the native width; below 1 when narrow operands fuse into one PE).
-double cycles_per_mac(const PeArrayParams& params, const workloads::NumberFormat& weight,
-                      const workloads::NumberFormat& activation);
-PeArrayParams parse_pe_array(const sim::ConfigNode& node);
 
 /// One tile of work for the array: operands already in the buffers.
 struct ComputeJob {
