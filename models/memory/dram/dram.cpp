@@ -25,6 +25,7 @@ Dram::Dram(const sc_core::sc_module_name& name, const DramParams& params, sim::S
       response_peq_("response_peq"),
       channel_queues_(params.channels),
       next_decision_ps_(params.channels, 0),
+      last_was_write_(params.channels, false),
       bank_has_hit_(static_cast<std::size_t>(params.ranks) * params.bank_groups * params.banks, 0) {
   EDGESIM_CHECK(params_.size_bytes > 0 && params_.size_bytes <= params_.capacity_bytes(),
                 "Dram built from params that parse_dram did not validate");
@@ -282,13 +283,16 @@ void Dram::schedule_bursts() {
         break;
       }
       // FR-FCFS with bank awareness, among bursts whose bank is ready within the horizon:
-      // the oldest row hit whose bank group can take a column command now; else the oldest
-      // burst that needs a row in a bank no queued hit wants (its activate overlaps with hits
+      // the oldest row hit whose bank group can take a column command now, in the direction
+      // (read/write) of the channel's last burst, then in the other; else the oldest burst
+      // that needs a row in a bank no queued hit wants (its activate overlaps with hits
       // elsewhere); else the oldest row hit; else the oldest ready burst.
       const std::size_t none = queue.size();
       std::size_t pick = none;
       std::size_t first_hit = none;
       std::size_t first_ready = none;
+      std::size_t other_direction_hit = none;
+      std::size_t first_activate = none;
       std::uint64_t earliest_bank = std::numeric_limits<std::uint64_t>::max();
       std::fill(bank_has_hit_.begin(), bank_has_hit_.end(), 0);
       for (std::size_t i = 0; i < queue.size(); ++i) {
@@ -306,19 +310,27 @@ void Dram::schedule_bursts() {
         if (timing_.is_row_hit(address)) {
           if (first_hit == none) first_hit = i;
           if (timing_.bank_group_ready(address)) {
-            pick = i;
-            break;
+            // Same direction as the last burst first: each read/write switch costs a bus
+            // turnaround.
+            if (queue[i].is_write == last_was_write_[c]) {
+              pick = i;
+              break;
+            }
+            if (other_direction_hit == none) other_direction_hit = i;
           }
-        } else if (pick == none && !bank_has_hit_[bank_in_channel(address)]) {
-          pick = i;  // keep looking for a ready hit, which goes first
+        } else if (first_activate == none && !bank_has_hit_[bank_in_channel(address)]) {
+          first_activate = i;
         }
       }
+      if (pick == none) pick = other_direction_hit;
+      if (pick == none) pick = first_activate;
       if (pick == none) pick = first_hit != none ? first_hit : first_ready;
       if (pick == none) {
         next_decision_ps_[c] = earliest_bank - lookahead_ps_;
         break;
       }
       const AtBurst burst = queue[pick];
+      last_was_write_[c] = burst.is_write;
       queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(pick));
       bool keep_row_open = false;
       if (close_page) {

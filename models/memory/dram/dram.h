@@ -98,7 +98,8 @@ class Dram : public sc_core::sc_module {
   sc_core::sc_event response_free_event_;
   std::vector<std::vector<AtBurst>> channel_queues_;
   std::vector<std::uint64_t> next_decision_ps_;
-  std::vector<char> bank_has_hit_;  // scratch of the scheduler, one entry per bank of a channel
+  std::vector<bool> last_was_write_;  // direction of each channel's last burst
+  std::vector<char> bank_has_hit_;    // scratch of the scheduler, one entry per bank of a channel
   std::uint64_t lookahead_ps_ = 0;
   std::deque<tlm::tlm_generic_payload*> waiting_for_queue_;
   std::deque<tlm::tlm_generic_payload*> responses_;
