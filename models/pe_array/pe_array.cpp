@@ -17,6 +17,13 @@ PeArray::PeArray(const sc_core::sc_module_name& name, const PeArrayParams& param
   stats.add(prefix + "tiles", tiles_, sim::Unit::kCount, "tiles computed");
   stats.add(prefix + "used_pe_cycles", used_pe_cycles_, sim::Unit::kCount,
             "PE-cycles doing useful MACs");
+  stats.add(prefix + "simulated_pe_cycles", simulated_pe_cycles_, sim::Unit::kCount,
+            "PE-cycles stepped by the cycle-fidelity model (0 at tile fidelity)");
+  if (vcd_ && params_.fidelity == "cycle") {
+    pe_tracer_ = std::make_unique<VcdPeTracer>(
+        *vcd_, this->name(), params_.rows, params_.cols, params_.trace_row, params_.trace_col,
+        static_cast<std::uint64_t>(clock_.value()));
+  }
   if (vcd_) {
     vcd_busy_ = vcd_->add_signal(this->name(), "busy", 1);
     vcd_fold_ = vcd_->add_signal(this->name(), "fold_index", 32);
@@ -97,7 +104,17 @@ std::uint64_t PeArray::run(const ComputeJob& job) {
     c_time += access(tlm::TLM_READ_COMMAND, job.c_address, c_data, job.c_bytes,
                      workloads::TensorClass::kPsum, 1, job.tag);
   }
-  if (job.functional) {
+  std::uint64_t compute_cycles = cycles;
+  if (params_.fidelity == "cycle") {
+    // Every PE stepped cycle by cycle; with real data the product comes out of the registers.
+    if (pe_tracer_) pe_tracer_->set_start_ps(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value()));
+    const CycleRunResult rtl = run_gemm_cycles(
+        job.shape, params_.rows, params_.cols, params_.dataflow,
+        reinterpret_cast<const std::int8_t*>(a_data), reinterpret_cast<const std::int8_t*>(b_data),
+        reinterpret_cast<std::int32_t*>(c_data), pe_tracer_.get(), job.accumulate);
+    compute_cycles = rtl.cycles;
+    simulated_pe_cycles_ += rtl.pe_cycles;
+  } else if (job.functional) {
     // Reference integer product of the tile; operands are int8, partial sums int32.
     auto* out = reinterpret_cast<std::int32_t*>(c_data);
     const auto* lhs = reinterpret_cast<const std::int8_t*>(a_data);
@@ -117,7 +134,8 @@ std::uint64_t PeArray::run(const ComputeJob& job) {
 
   // The array computes while operands stream; a buffer port too narrow to keep up stretches
   // the tile.
-  const sc_core::sc_time duration = std::max(clock_ * static_cast<double>(cycles), port_time);
+  const sc_core::sc_time duration =
+      std::max(clock_ * static_cast<double>(compute_cycles), port_time);
   const auto duration_cycles = static_cast<std::uint64_t>(duration / clock_ + 0.5);
   macs_ += job.shape.macs();
   folds_ += timing.folds * groups;

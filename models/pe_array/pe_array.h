@@ -4,12 +4,14 @@
 // (counted there), and in functional mode real int8 data is multiplied.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "models/common/payload_extension.h"
+#include "models/pe_array/cycle_array.h"
 #include "models/pe_array/pe_array_params.h"
 #include "models/pe_array/systolic_model.h"
 #include "sim/core/config.h"
@@ -63,6 +65,8 @@ class PeArray : public sc_core::sc_module {
   std::uint64_t used_pe_cycles_ = 0;  // sum over folds of used PEs x temporal length
   sim::VcdWriter* vcd_;
   sim::VcdWriter::SignalId vcd_busy_ = 0, vcd_fold_ = 0, vcd_util_ = 0;
+  std::unique_ptr<VcdPeTracer> pe_tracer_;  // cycle fidelity with a VCD: PE-level signals
+  std::uint64_t simulated_pe_cycles_ = 0;
 };
 
 }  // namespace models

@@ -17,6 +17,8 @@ struct PeArrayParams {
   std::uint32_t cols = 16;
   Dataflow dataflow = Dataflow::kWs;
   std::string fidelity = "tile";  // tile | cycle
+  std::uint32_t trace_row = 0;    // cycle fidelity: the PE row and column traced in the VCD
+  std::uint32_t trace_col = 0;
   std::string precision = "fixed";  // fixed | fused | bit_serial | fp
   std::uint32_t native_bits = 8;    // fixed: operand width of the multipliers
   std::uint32_t brick_bits = 2;     // fused: width of a bit brick
