@@ -205,6 +205,22 @@ def transformer(out_dir, d=32, heads=4, ffn=64, seq=16):
     save(graph, 17, os.path.join(out_dir, "transformer_encoder_tiny.onnx"))
 
 
+def with_conv_transpose(out_dir):
+    """A small decoder step with a ConvTranspose, which edgesim does not import: for the error
+    and --set workload.onnx.unsupported=skip paths."""
+    b = Builder()
+    x = "features"
+    y = b.conv_bn(x, "enc", 4, 8, 3)
+    w = b.weight("up1.weight", [8, 4, 2, 2])
+    y = b.node("ConvTranspose", [y, w], "up1", kernel_shape=[2, 2], strides=[2, 2])
+    y = b.node("Relu", [y], "up1.relu")
+    graph = helper.make_graph(
+        b.nodes, "decoder_tiny",
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, 4, 8, 8])],
+        [helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, 4, 16, 16])], b.inits)
+    save(graph, 13, os.path.join(out_dir, "conv_transpose_tiny.onnx"))
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "onnx")
@@ -212,6 +228,7 @@ def main():
     resnet(out_dir)
     mobilenet(out_dir)
     transformer(out_dir)
+    with_conv_transpose(out_dir)
 
 
 if __name__ == "__main__":
