@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -248,7 +249,10 @@ int sweep_command(int argc, const char* const* argv) {
   settings.resume = resume;
   settings.timeout_per_point_seconds = timeout;
   settings.shard = shard;
-  settings.edgesim_exe = self_exe();
+  // The binary that runs each point: this edgesim, unless EDGESIM_SWEEP_WORKER names another
+  // (a wrapper script, e.g. to add a profiler or, in tests, to inject crashes).
+  const char* worker = std::getenv("EDGESIM_SWEEP_WORKER");
+  settings.edgesim_exe = worker && *worker ? worker : self_exe();
   settings.progress = !no_progress;
   settings.keep_runs = !discard_runs;
   const sweep::SweepOutcome outcome = sweep::run_sweep(spec, settings, resolve, std::cerr);

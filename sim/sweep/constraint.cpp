@@ -1,6 +1,7 @@
 #include "sim/sweep/constraint.h"
 
 #include <cctype>
+#include <cmath>
 #include <stdexcept>
 
 #include "sim/core/config.h"
@@ -18,6 +19,14 @@ struct Constraint::Node {
 namespace {
 
 using Node = Constraint::Node;
+
+/// Integers print without a fraction ("16", not "16.0"), so derived figures read naturally.
+std::string number_text(double value) {
+  if (std::fabs(value) < 1e15 && value == std::floor(value)) {
+    return std::to_string(static_cast<long long>(value));
+  }
+  return sim::format_double(value);
+}
 
 struct Value {
   bool is_number = false;
@@ -187,7 +196,7 @@ Value evaluate(const Node& node, const ValueLookup& lookup) {
                : op == "-" ? a.number - b.number
                : op == "*" ? a.number * b.number
                            : a.number / b.number;
-    v.text = sim::format_double(v.number);
+    v.text = number_text(v.number);
     return v;
   }
   int order = 0;
@@ -242,17 +251,16 @@ std::optional<std::string> derived_value(const std::string& name, const ValueLoo
     return value;
   };
   if (name == "pe_count") {
-    return sim::format_double(number("accelerator.pe_array.rows") *
-                              number("accelerator.pe_array.cols"));
+    return number_text(number("accelerator.pe_array.rows") * number("accelerator.pe_array.cols"));
   }
   if (name == "sram_total_bytes") {
     const auto organisation = config("accelerator.sram.organisation");
     if (organisation && *organisation == "unified") {
-      return sim::format_double(number("accelerator.sram.unified_bytes"));
+      return number_text(number("accelerator.sram.unified_bytes"));
     }
-    return sim::format_double(number("accelerator.sram.ifmap_bytes") +
-                              number("accelerator.sram.weight_bytes") +
-                              number("accelerator.sram.ofmap_bytes"));
+    return number_text(number("accelerator.sram.ifmap_bytes") +
+                       number("accelerator.sram.weight_bytes") +
+                       number("accelerator.sram.ofmap_bytes"));
   }
   return std::nullopt;
 }

@@ -339,7 +339,7 @@ std::string write_report(const std::string& dir, const std::string& out_file) {
              << escape(meta.objectives[i].figure) << "; red: non-dominated points</figcaption>\n"
              << svg_plot("pareto-plot", objective_label(i), objective_label(j),
                          numeric_scale(xv, prefer_log(xv)), numeric_scale(yv, prefer_log(yv)),
-                         points, true)
+                         points, meta.objectives.size() == 2)
              << "</figure>\n";
       }
     }

@@ -128,6 +128,7 @@ std::string duration_text(double seconds) {
 struct Running {
   pid_t pid = -1;
   Row row;
+  Point point;
   std::string dir;
   std::string log;
   Clock::time_point start;
@@ -282,6 +283,23 @@ SweepOutcome run_sweep(const SweepSpec& spec, const RunSettings& settings, const
   auto last_progress = Clock::now();
   bool progress_shown = false;
 
+  // Objectives over config keys or derived quantities are computed here, per point.
+  std::vector<std::string> config_objectives;
+  for (const auto& objective : spec.objectives) {
+    if (!is_summary_figure(objective.figure)) config_objectives.push_back(objective.figure);
+  }
+  const auto add_config_figures = [&](Row& row, const Point& point) {
+    const ValueLookup lookup = space.lookup_for(point);
+    for (const auto& name : config_objectives) {
+      try {
+        const auto value = lookup(name);
+        if (value) row.figures.emplace_back(name, scalar_from_text(*value));
+      } catch (const std::invalid_argument&) {
+        // not computable for this point: the objective stays empty
+      }
+    }
+  };
+
   const auto record = [&](Row row) {
     if (row.status == "infeasible") ++outcome.infeasible;
     if (row.status == "error" || row.status == "crashed" || row.status == "timeout") {
@@ -348,6 +366,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const RunSettings& settings, const
         fs::remove(it->log, ec);
       } else {
         finish_row(*it, status, settings.timeout_per_point_seconds);
+        add_config_figures(it->row, it->point);
         outcome.point_seconds += it->row.wall_seconds;
         ++outcome.ran;
         if (!settings.keep_runs) {
@@ -392,11 +411,13 @@ SweepOutcome run_sweep(const SweepSpec& spec, const RunSettings& settings, const
         // The point's own config is wrong (e.g. a combination of axis values): a row, no run.
         row.status = "error";
         row.reason = config_error;
+        add_config_figures(row, point);
         record(std::move(row));
         continue;
       }
       Running r;
       r.row = std::move(row);
+      r.point = point;
       r.dir = (out / "points" / point_name(point.index)).string();
       r.log = (out / "logs" / (point_name(point.index) + ".stderr")).string();
       std::error_code ec;

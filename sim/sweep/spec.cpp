@@ -281,6 +281,13 @@ const std::vector<std::string>& known_figures() {
   return kFigures;
 }
 
+bool is_summary_figure(const std::string& figure) {
+  const auto& known = known_figures();
+  return std::find(known.begin(), known.end(), figure) != known.end() ||
+         figure.rfind("counters.", 0) == 0 || figure.rfind("dram_bytes_by_tensor_class.", 0) == 0 ||
+         figure.rfind("energy_pj.", 0) == 0;
+}
+
 std::string hash_text(const std::string& text) {
   std::uint64_t hash = 1469598103934665603ull;
   for (unsigned char c : text) {
@@ -344,12 +351,15 @@ std::string validate_spec(const SweepSpec& spec, const Resolver& resolve) {
     const bool nested = figure.rfind("counters.", 0) == 0 ||
                         figure.rfind("dram_bytes_by_tensor_class.", 0) == 0 ||
                         figure.rfind("energy_pj.", 0) == 0;
-    if (!nested && std::find(known.begin(), known.end(), figure) == known.end()) {
+    const bool from_config = !is_summary_figure(figure) && space.lookup_base(figure);
+    if (!nested && !from_config && std::find(known.begin(), known.end(), figure) == known.end()) {
       std::string message =
           spec.objectives[i].where + ": '" + figure + "' is not a summary.json figure";
       const std::string suggestion = sim::closest_match(figure, known);
       if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
-      throw sim::ConfigError(message + "; see docs/outputs.md");
+      throw sim::ConfigError(message +
+                             " or a config key or derived quantity (pe_count, "
+                             "sram_total_bytes); see docs/outputs.md");
     }
   }
   return base_yaml;

@@ -46,7 +46,8 @@ struct Sampling {
   std::uint64_t seed = 1;
 };
 
-/// One objective over a summary.json figure (dotted for nested ones).
+/// One objective over a summary.json figure (dotted for nested ones), or over a config key or
+/// derived quantity such as pe_count (a hardware cost to trade against speed).
 struct Objective {
   std::string figure;
   bool minimize = true;
@@ -92,6 +93,10 @@ using Resolver = std::function<std::string(const std::vector<std::string>& sets)
 /// The summary.json figures objectives may name (nested ones under counters.,
 /// dram_bytes_by_tensor_class. and energy_pj. are accepted by prefix).
 const std::vector<std::string>& known_figures();
+
+/// True when `figure` names a summary.json figure (objectives that do not are config keys or
+/// derived quantities, computed per point by the runner: e.g. minimize pe_count as a cost).
+bool is_summary_figure(const std::string& figure);
 
 /// Checks everything that can be checked before running: the base resolves, every axis key
 /// exists and accepts its first and last values, constraints parse and name known keys,
