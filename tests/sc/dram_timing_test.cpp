@@ -199,6 +199,14 @@ TEST(DramTiming, ClosePageKeepsTheRowForBurstsOfOneRequest) {
   EXPECT_EQ(h.dram.counters().row_hits, 7u);
 }
 
+TEST(DramTiming, ClosePageKeepsTheRowAcrossChannelInterleaving) {
+  Harness h(make_params({"page_policy=close", "channels=2"}));
+  h.read(0, 0, 256);  // 4 bursts on each channel, one row each
+  EXPECT_EQ(h.dram.counters().activates, 2u);
+  EXPECT_EQ(h.dram.counters().row_hits, 6u);
+  EXPECT_EQ(h.dram.counters().precharges, 2u);
+}
+
 TEST(DramTiming, LongRequestSplitsIntoPipelinedBursts) {
   Harness h(make_params({}));
   const auto& p = h.params;

@@ -8,6 +8,8 @@ namespace models {
 
 namespace {
 
+constexpr std::uint64_t kCloseLookaheadBursts = 64;
+
 bool same_row(const DramAddress& a, const DramAddress& b) {
   return a.channel == b.channel && a.rank == b.rank && a.bank_group == b.bank_group &&
          a.bank == b.bank && a.row == b.row;
@@ -151,13 +153,22 @@ void Dram::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& dela
   const std::uint64_t first = address / burst_bytes_;
   const std::uint64_t last = (address + payload.get_data_length() - 1) / burst_bytes_;
   std::uint64_t end = arrival;
-  DramAddress next = mapper_.decode(first);
+  const bool close_page = params_.page_policy == PagePolicy::kClose;
   for (std::uint64_t burst = first; burst <= last; ++burst) {
-    const DramAddress current = next;
+    const DramAddress current = mapper_.decode(burst);
     bool keep_row_open = false;
-    if (burst < last) {
-      next = mapper_.decode(burst + 1);
-      keep_row_open = same_row(current, next);
+    if (close_page) {
+      // Close-page controllers keep a row open for bursts already queued to it: look ahead
+      // to this request's next burst in the same bank (within one interleave period).
+      const std::uint64_t horizon = std::min(last, burst + kCloseLookaheadBursts);
+      for (std::uint64_t later = burst + 1; later <= horizon; ++later) {
+        const DramAddress other = mapper_.decode(later);
+        if (other.channel == current.channel && other.rank == current.rank &&
+            other.bank_group == current.bank_group && other.bank == current.bank) {
+          keep_row_open = other.row == current.row;
+          break;
+        }
+      }
     }
     end = std::max(end, timing_.schedule(current, is_write, arrival, keep_row_open).data_end_ps);
   }
