@@ -429,3 +429,76 @@ TEST(OnnxImport, InferenceLoweringSkipsVectorAndLayoutLayers) {
 }
 
 }  // namespace
+
+namespace {
+
+Network parse_yaml(const std::string& yaml) {
+  sim::Config config;
+  config.load_text(yaml, "net.yaml", "workload");
+  Network network = workloads::parse_network(config.root().child("workload"));
+  config.check_all_read();
+  return network;
+}
+
+TEST(OnnxIr, VectorAndLayoutLayersChainInYaml) {
+  // The example of docs/onnx.md.
+  const Network net = parse_yaml(
+      "name: n\nbatch: 2\nlayers:\n"
+      "  - {name: c1, type: conv2d, in_h: 32, in_w: 32, in_c: 3, out_c: 8, kernel: 3, "
+      "padding: 1}\n"
+      "  - {name: bn1, type: vector, op: batchnorm, const_elements: 32}\n"
+      "  - {name: pool1, type: vector, op: maxpool, kernel: 2, stride: 2}\n"
+      "  - {name: c2, type: conv2d, out_c: 16, kernel: 3, padding: 1}\n"
+      "  - {name: add1, type: vector, op: add, operands: 2}\n"
+      "  - {name: flat, type: layout, op: flatten, out_h: 1, out_w: 1, out_c: 4096}\n"
+      "  - {name: fc, type: fc, out_features: 10}\n");
+  EXPECT_EQ(net.layers[2].out_h(), 16u);
+  EXPECT_EQ(net.layers[2].output_elements(2), 2u * 16 * 16 * 8);
+  EXPECT_EQ(net.layers[3].in_h, 16u);
+  EXPECT_EQ(net.layers[3].in_c, 8u);
+  EXPECT_EQ(net.layers[4].input_elements(2), 2u * 2 * 16 * 16 * 16);
+  EXPECT_EQ(net.layers[6].k, 4096u);
+  EXPECT_EQ(net.layers[1].weight_elements(), 32u);
+  EXPECT_EQ(net.total_macs(), 2ull * (32 * 32 * 8 * 27 + 16 * 16 * 16 * 72 + 4096 * 10));
+}
+
+TEST(OnnxIr, VectorLayerErrorsNameTheKey) {
+  auto error = [](const std::string& yaml) {
+    try {
+      parse_yaml(yaml);
+    } catch (const sim::ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error("name: n\nlayers:\n  - {name: v, type: vector, in_h: 4, in_w: 4, in_c: 2}\n")
+                .find("workload.layers[0].op: is required for a vector layer"),
+            std::string::npos);
+  EXPECT_NE(error("name: n\nlayers:\n  - {name: v, type: vector, op: rleu, in_h: 4, in_w: 4, "
+                  "in_c: 2}\n")
+                .find("workload.layers[0].op"),
+            std::string::npos);
+  EXPECT_NE(error("name: n\nlayers:\n  - {name: v, type: vector, op: maxpool, in_h: 4, in_w: 4, "
+                  "in_c: 2, kernel: 5}\n")
+                .find("must fit the padded input height 4, got 5"),
+            std::string::npos);
+  EXPECT_NE(error("name: n\nlayers:\n  - {name: v, type: layout, op: flatten}\n")
+                .find("needs in_h, in_w and in_c"),
+            std::string::npos);
+  EXPECT_NE(error("name: n\nlayers:\n  - {name: g, type: gemm, m: 2, n: 2, k: 2, b_operand: x}\n")
+                .find("workload.layers[0].b_operand"),
+            std::string::npos);
+}
+
+TEST(OnnxIr, DilationAndExtraPaddingShapeTheWindow) {
+  const Network net = parse_yaml(
+      "name: n\nlayers:\n"
+      "  - {name: c, type: conv2d, in_h: 7, in_w: 7, in_c: 1, out_c: 1, kernel: 3, dilation: 2, "
+      "extra_padding: 1}\n");
+  // Window spans 5 rows; (7 + 1 - 5) / 1 + 1 = 4.
+  EXPECT_EQ(net.layers[0].out_h(), 4u);
+  EXPECT_EQ(net.layers[0].out_w(), 4u);
+  EXPECT_EQ(net.layers[0].macs(1), 16u * 9);
+}
+
+}  // namespace
