@@ -317,7 +317,7 @@ std::uint64_t DramTiming::activate(Bank& bank, Rank& rank, std::uint64_t earlies
 void DramTiming::forget_history(Channel& channel, Rank& rank, std::uint64_t arrival_ps) {
   // Requests may arrive a little out of order (several DMA channels); history older than
   // this margin before the current arrival can no longer constrain anything.
-  constexpr std::uint64_t kMarginPs = 1000000;
+  constexpr std::uint64_t kMarginPs = 10000000;
   if (arrival_ps < kMarginPs || (++forget_calls_ & 31) != 0) return;
   const std::uint64_t horizon = arrival_ps - kMarginPs;
   channel.data_bus.forget_before(horizon);
