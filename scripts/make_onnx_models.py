@@ -3,7 +3,10 @@
 
 Run with Debian's python3 and python3-onnx (not a virtualenv's python):
 
-    /usr/bin/python3 scripts/make_onnx_models.py tests/data/onnx
+    /usr/bin/python3 scripts/make_onnx_models.py tests/data/onnx [--torch]
+
+--torch also writes the tv_*.onnx / torch_*.onnx graphs with PyTorch's exporter (needs
+Debian's python3-torch and python3-torchvision).
 
 Each model is checked with onnx.checker and annotated by onnx.shape_inference, so the
 value_info in the committed files holds ONNX's own inferred shapes; the unit tests compare
@@ -221,14 +224,59 @@ def with_conv_transpose(out_dir):
     save(graph, 13, os.path.join(out_dir, "conv_transpose_tiny.onnx"))
 
 
+def torch_exports(out_dir):
+    """Graphs written by PyTorch's own exporter (torch.onnx.export of torchvision models and
+    nn.TransformerEncoder, random weights), with the weights moved to an external-data file
+    that is not kept: edgesim reads shapes, never weight values, and the graphs stay small.
+    Needs Debian's python3-torch and python3-torchvision; run with --torch."""
+    import tempfile
+
+    import torch
+    import torchvision
+
+    torch.manual_seed(0)
+    vit = torchvision.models.VisionTransformer(image_size=224, patch_size=16, num_layers=2,
+                                               num_heads=12, hidden_dim=768, mlp_dim=3072)
+    encoder = torch.nn.TransformerEncoder(
+        torch.nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128,
+                                         batch_first=True), num_layers=2)
+    models = [
+        ("tv_resnet18", torchvision.models.resnet18(), (1, 3, 224, 224), 13),
+        ("tv_mobilenet_v2", torchvision.models.mobilenet_v2(), (1, 3, 224, 224), 13),
+        ("tv_mobilenet_v3_small", torchvision.models.mobilenet_v3_small(), (1, 3, 224, 224), 17),
+        ("tv_squeezenet1_1", torchvision.models.squeezenet1_1(), (1, 3, 224, 224), 17),
+        ("tv_vit_2layers", vit, (1, 3, 224, 224), 17),
+        ("torch_transformer_encoder", encoder, (1, 32, 64), 17),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, model, shape, opset in models:
+            model.eval()
+            full = os.path.join(tmp, name + ".onnx")
+            torch.onnx.export(model, torch.randn(*shape), full, opset_version=opset,
+                              input_names=["x"], output_names=["y"],
+                              dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
+                              do_constant_folding=True)
+            graph = onnx.load(full)
+            onnx.checker.check_model(graph)
+            path = os.path.join(out_dir, name + ".onnx")
+            onnx.save_model(graph, path, save_as_external_data=True,
+                            all_tensors_to_one_file=True, location=name + ".weights",
+                            size_threshold=256)
+            os.remove(os.path.join(out_dir, name + ".weights"))
+            print(f"{path}: {os.path.getsize(path)} bytes (weights not kept)")
+
+
 def main():
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    out_dir = args[0] if args else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "onnx")
     os.makedirs(out_dir, exist_ok=True)
     resnet(out_dir)
     mobilenet(out_dir)
     transformer(out_dir)
     with_conv_transpose(out_dir)
+    if "--torch" in sys.argv:
+        torch_exports(out_dir)
 
 
 if __name__ == "__main__":

@@ -502,3 +502,75 @@ TEST(OnnxIr, DilationAndExtraPaddingShapeTheWindow) {
 }
 
 }  // namespace
+
+namespace {
+
+// Graphs written by PyTorch's exporter (torch.onnx.export of torchvision models and
+// nn.TransformerEncoder; scripts/make_onnx_models.py --torch). Their weights live in an
+// external-data file that is not kept: edgesim needs shapes, never weight values.
+
+Network zoo(const std::string& name) {
+  sim::Config config;
+  config.load_file(std::string(EDGESIM_SOURCE_DIR) + "/workloads/network/zoo/" + name + ".yaml",
+                   "workload");
+  return workloads::parse_network(config.root().child("workload"));
+}
+
+Network import_with_batch(const std::string& file, std::uint32_t batch) {
+  workloads::OnnxImportOptions options;
+  options.batch = batch;
+  return workloads::import_onnx(model_path(file), options);
+}
+
+TEST(OnnxTorchExports, TorchvisionCnnsHaveThePublishedMacs) {
+  // The zoo's ResNet-18 and MobileNetV2 are written from their papers and checked against
+  // the published MACs (tests/unit/pe_array_zoo_workloads.cpp).
+  EXPECT_EQ(import_with_batch("tv_resnet18.onnx", 1).total_macs(), zoo("resnet18").total_macs());
+  EXPECT_EQ(import_with_batch("tv_mobilenet_v2.onnx", 1).total_macs(),
+            zoo("mobilenet_v2").total_macs());
+  // torchvision's model table gives multiply-adds rounded to 0.01 G ("GFLOPS" column):
+  // MobileNetV3-Small 0.06, SqueezeNet 1.1 0.35.
+  EXPECT_NEAR(static_cast<double>(import_with_batch("tv_mobilenet_v3_small.onnx", 1).total_macs()),
+              0.06e9, 0.005e9);
+  EXPECT_NEAR(static_cast<double>(import_with_batch("tv_squeezenet1_1.onnx", 1).total_macs()),
+              0.35e9, 0.005e9);
+  const Network four = import_with_batch("tv_mobilenet_v3_small.onnx", 4);
+  EXPECT_EQ(four.total_macs(), 4 * import_with_batch("tv_mobilenet_v3_small.onnx", 1).total_macs());
+}
+
+TEST(OnnxTorchExports, VisionTransformerAttentionFromTorchExport) {
+  // ViT-B/16 geometry with 2 encoder layers: 196 patches + class token, hidden 768, 12 heads
+  // of 64, MLP 3072, 1000 classes.
+  const std::uint64_t s = 197, d = 768;
+  const std::uint64_t per_layer =
+      s * d * 3 * d + 2 * 12 * s * s * 64 + s * d * d + 2 * s * d * 3072;
+  const std::uint64_t expected = 196 * d * (16 * 16 * 3) + 2 * per_layer + d * 1000;
+  for (const std::uint32_t batch : {1u, 3u}) {
+    const Network net = import_with_batch("tv_vit_2layers.onnx", batch);
+    EXPECT_EQ(net.total_macs(), batch * expected) << "batch " << batch;
+    int attention = 0;
+    for (const auto& layer : net.layers) {
+      if (layer.runs_on_pe_array() && !layer.b_is_weight) {
+        ++attention;
+        EXPECT_EQ(layer.repeat, 12u) << layer.name;
+        EXPECT_TRUE(layer.scales_with_batch) << layer.name;
+      }
+    }
+    EXPECT_EQ(attention, 4);  // scores and context, two layers
+  }
+}
+
+TEST(OnnxTorchExports, TorchTransformerEncoderFromTorchExport) {
+  // nn.TransformerEncoder: 2 layers, d_model 64, 4 heads, feed-forward 128, 32 tokens.
+  const std::uint64_t s = 32, d = 64;
+  const std::uint64_t expected =
+      2 * (s * d * 3 * d + 2 * 4 * s * s * 16 + s * d * d + 2 * s * d * 128);
+  const auto result =
+      workloads::import_onnx_model(model_path("torch_transformer_encoder.onnx"), {});
+  EXPECT_EQ(result.network.total_macs(), expected);
+  ASSERT_EQ(result.graph_outputs.size(), 1u);
+  EXPECT_EQ(result.shapes.at(result.graph_outputs[0]), (std::vector<std::int64_t>{1, 32, 64}));
+  EXPECT_EQ(import_with_batch("torch_transformer_encoder.onnx", 5).total_macs(), 5 * expected);
+}
+
+}  // namespace
