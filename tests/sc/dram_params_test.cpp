@@ -112,6 +112,11 @@ TEST(DramParams, PerBankRefreshCycleMustFitItsInterval) {
             "per-bank refresh, got 900");
 }
 
+TEST(DramParams, WriteBufferOfOneBurstIsAnError) {
+  EXPECT_EQ(error_of("dram:\n  write_buffer_bursts: 1\n"),
+            "platform.yaml:2:24: dram.write_buffer_bursts: must be 0 (no buffer) or >= 2, got 1");
+}
+
 TEST(DramParams, SizeBeyondTheGeometryIsAnError) {
   const std::string error = error_of("dram:\n  size_bytes: 4294967296\n");
   EXPECT_EQ(error,

@@ -217,7 +217,7 @@ TEST(DramTiming, LongRequestSplitsIntoPipelinedBursts) {
 }
 
 TEST(DramTiming, ReadAfterWriteWaitsForTwtr) {
-  Harness h(make_params({}));
+  Harness h(make_params({"write_buffer_bursts=0"}));
   const auto& p = h.params;
   const std::uint64_t write_end = h.access(tlm::TLM_WRITE_COMMAND, 0, 0);
   EXPECT_EQ(write_end, h.cycles(p.trcd + p.cwl + p.burst_length / 2));
@@ -226,7 +226,7 @@ TEST(DramTiming, ReadAfterWriteWaitsForTwtr) {
 }
 
 TEST(DramTiming, WriteAfterReadLeavesTwoClocksOfBusTurnaround) {
-  Harness h(make_params({}));
+  Harness h(make_params({"write_buffer_bursts=0"}));
   const auto& p = h.params;
   const std::uint64_t read_end = h.read(0, 0);
   EXPECT_EQ(h.access(tlm::TLM_WRITE_COMMAND, h.address(0, 0, 1), 0),
@@ -265,6 +265,45 @@ TEST(DramTiming, SimpleTypeIsLatencyPlusSerialisation) {
   Harness h(make_params({"type=simple", "latency_ns=50", "bandwidth_gbps=3.2"}));
   EXPECT_EQ(h.read(0, 0, 64), 50000u + 20000u);
   EXPECT_EQ(h.dram.counters().activates, 0u);
+}
+
+TEST(DramTiming, BufferedWritesCompleteAtOnceAndDrainInBatches) {
+  Harness h(make_params({"write_buffer_bursts=8"}));
+  const auto& p = h.params;
+  // Three writes fit the buffer: each completes when buffered (one burst time).
+  for (std::uint32_t column = 0; column < 3; ++column) {
+    EXPECT_EQ(h.access(tlm::TLM_WRITE_COMMAND, h.address(0, 0, column), 0),
+              h.cycles(p.burst_length / 2));
+  }
+  EXPECT_EQ(h.dram.counters().write_bursts, 0u);
+  // The fourth fills half the buffer: the batch of four goes to the DRAM.
+  h.access(tlm::TLM_WRITE_COMMAND, h.address(0, 0, 3), 0);
+  EXPECT_EQ(h.dram.counters().write_bursts, 4u);
+  EXPECT_EQ(h.dram.counters().activates, 1u);
+  EXPECT_EQ(h.dram.counters().bytes_written, 4 * 32u);
+}
+
+TEST(DramTiming, FullWriteBufferMakesTheWriterWait) {
+  Harness h(make_params({"write_buffer_bursts=4"}));
+  const auto& p = h.params;
+  std::uint64_t last = 0;
+  for (std::uint32_t column = 0; column < 5; ++column) {
+    last = h.access(tlm::TLM_WRITE_COMMAND, h.address(0, 0, column), 0);
+  }
+  // Four writes occupy the buffer until their data reaches the DRAM; the fifth is accepted
+  // when the first of them has been written (tRCD + CWL + burst).
+  EXPECT_EQ(last, h.cycles(p.trcd + p.cwl + p.burst_length / 2 + p.burst_length / 2));
+}
+
+TEST(DramTiming, IdleWriteBufferDrainsAfterTheHoldTime) {
+  Harness h(make_params({"write_buffer_bursts=32", "write_hold_ns=500"}));
+  h.access(tlm::TLM_WRITE_COMMAND, 0, 0);
+  EXPECT_EQ(h.dram.counters().write_bursts, 0u);
+  h.read(h.address(3, 9), 600000);  // a later request finds the write overdue
+  EXPECT_EQ(h.dram.counters().write_bursts, 1u);
+  h.access(tlm::TLM_WRITE_COMMAND, 64, 700000);
+  h.dram.account_until(sc_core::sc_time(10, sc_core::SC_US));
+  EXPECT_EQ(h.dram.counters().write_bursts, 2u);
 }
 
 TEST(DramFunctional, WrittenBytesReadBack) {
@@ -309,7 +348,7 @@ TEST(DramFunctional, DebugTransportPreloadsAndReadsBackWithoutCounting) {
 }
 
 TEST(DramFunctional, WithoutStoreDataOnlyTimingAndCountersRemain) {
-  Harness h(make_params({"store_data=false"}));
+  Harness h(make_params({"store_data=false", "write_buffer_bursts=0"}));
   const std::uint64_t write_end = h.access(tlm::TLM_WRITE_COMMAND, 0, 0, 64);
   EXPECT_GT(write_end, 0u);
   EXPECT_EQ(h.dram.storage().pages_allocated(), 0u);

@@ -152,6 +152,8 @@ void read_fields(const sim::ConfigNode& node, DramParams& p) {
   cycles("trfc_pb", p.trfc_pb);
   p.queue_depth = static_cast<std::uint32_t>(node.get_positive("queue_depth", p.queue_depth));
   p.store_data = node.get<bool>("store_data", p.store_data);
+  p.write_buffer_bursts = node.get<std::uint32_t>("write_buffer_bursts", p.write_buffer_bursts);
+  p.write_hold_ns = node.get<std::uint32_t>("write_hold_ns", p.write_hold_ns);
   const double kHuge = 1e15;
   p.activate_pj = node.get_in_range("activate_pj", p.activate_pj, 0.0, kHuge);
   p.precharge_pj = node.get_in_range("precharge_pj", p.precharge_pj, 0.0, kHuge);
@@ -208,6 +210,9 @@ void validate(const sim::ConfigNode& node, DramParams& p) {
       node.fail("trfc_pb", "must be in (0, trefi / banks per rank = " + std::to_string(interval) +
                                ") for per-bank refresh, got " + std::to_string(p.trfc_pb));
     }
+  }
+  if (p.write_buffer_bursts == 1) {
+    node.fail("write_buffer_bursts", "must be 0 (no buffer) or >= 2, got 1");
   }
   if (p.bandwidth_gbps <= 0.0) {
     node.fail("bandwidth_gbps", "must be > 0, got " + sim::format_double(p.bandwidth_gbps));

@@ -81,6 +81,13 @@ struct DramParams {
   std::uint32_t trfc_pb = 224;
 
   std::uint32_t queue_depth = 32;  // AT mode: transactions the controller holds
+  /// Posted-write buffer per channel, in bursts (0: writes go to the DRAM at once). Writes
+  /// complete when buffered and are drained in batches, so read/write turnarounds are paid
+  /// once per batch, as controllers with a write queue do.
+  std::uint32_t write_buffer_bursts = 32;
+  /// Buffered writes are drained when half the buffer holds undrained writes, or when the
+  /// oldest has waited this long.
+  std::uint32_t write_hold_ns = 1000;
   /// Keep written bytes (functional mode). False: timing and counters only, reads return the
   /// initiator's buffer unchanged; debug transport still stores.
   bool store_data = true;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace models {
@@ -164,6 +165,8 @@ DramTiming::DramTiming(const DramParams& params, DramCounters& counters)
       check_column_slots_(tccd_ps_ > burst_ps_),
       check_bank_group_slots_(params.bank_groups > 1 && tccd_l_ps_ > std::max(tccd_ps_, burst_ps_)),
       check_faw_(tfaw_ps_ > 4 * trrd_ps_),
+      write_buffer_bursts_(params.write_buffer_bursts),
+      write_hold_ps_(static_cast<std::uint64_t>(params.write_hold_ns) * 1000),
       simple_burst_ps_(static_cast<double>(params.burst_bytes()) * 1000.0 / params.bandwidth_gbps),
       simple_latency_ps_(static_cast<std::uint64_t>(std::llround(params.latency_ns * 1000.0))),
       banks_(params.total_banks()),
@@ -258,15 +261,58 @@ void DramTiming::refresh_rank(std::uint32_t rank_index, std::uint64_t now_ps) {
   }
 }
 
+void DramTiming::refresh_until(std::uint64_t now_ps) {
+  if (now_ps < earliest_refresh_ps_) return;
+  earliest_refresh_ps_ = std::numeric_limits<std::uint64_t>::max();
+  for (std::uint32_t r = 0; r < ranks_.size(); ++r) {
+    refresh_rank(r, now_ps);
+    earliest_refresh_ps_ = std::min(earliest_refresh_ps_, ranks_[r].next_refresh_ps);
+  }
+}
+
 void DramTiming::advance_to(std::uint64_t now_ps) {
-  if (now_ps >= earliest_refresh_ps_) {
-    earliest_refresh_ps_ = std::numeric_limits<std::uint64_t>::max();
-    for (std::uint32_t r = 0; r < ranks_.size(); ++r) {
-      refresh_rank(r, now_ps);
-      earliest_refresh_ps_ = std::min(earliest_refresh_ps_, ranks_[r].next_refresh_ps);
+  for (auto& channel : channels_) {
+    if (!channel.pending_writes.empty()) {
+      drain_writes(channel,
+                   std::min(now_ps, channel.pending_writes.front().arrival_ps + write_hold_ps_));
     }
   }
+  refresh_until(now_ps);
   counters_.background_ps = std::max(counters_.background_ps, now_ps);
+}
+
+void DramTiming::drain_writes(Channel& channel, std::uint64_t now_ps) {
+  std::vector<PendingWrite> batch;
+  batch.swap(channel.pending_writes);
+  for (const PendingWrite& write : batch) {
+    const BurstTiming t =
+        issue(write.address, true, std::max(now_ps, write.arrival_ps), write.keep_row_open);
+    channel.draining_ends.push_back(t.data_end_ps);
+    std::push_heap(channel.draining_ends.begin(), channel.draining_ends.end(),
+                   std::greater<std::uint64_t>());
+  }
+}
+
+std::uint64_t DramTiming::buffer_write(Channel& channel, const DramAddress& address,
+                                       std::uint64_t arrival_ps, bool keep_row_open) {
+  auto& ends = channel.draining_ends;
+  const auto free_slots_until = [&](std::uint64_t t) {
+    while (!ends.empty() && ends.front() <= t) {
+      std::pop_heap(ends.begin(), ends.end(), std::greater<std::uint64_t>());
+      ends.pop_back();
+    }
+  };
+  free_slots_until(arrival_ps);
+  std::uint64_t accepted = arrival_ps;
+  if (ends.size() + channel.pending_writes.size() >= write_buffer_bursts_) {
+    // Full: wait for the earliest buffered write to reach the DRAM.
+    if (ends.empty()) drain_writes(channel, arrival_ps);
+    accepted = std::max(arrival_ps, ends.front());
+    free_slots_until(accepted);
+  }
+  channel.pending_writes.push_back({address, accepted, keep_row_open});
+  if (channel.pending_writes.size() * 2 >= write_buffer_bursts_) drain_writes(channel, accepted);
+  return accepted;
 }
 
 std::uint64_t DramTiming::faw_slot(const std::vector<std::uint64_t>& activates,
@@ -349,8 +395,21 @@ BurstTiming DramTiming::schedule_simple(const DramAddress& a, bool is_write,
 BurstTiming DramTiming::schedule(const DramAddress& a, bool is_write, std::uint64_t arrival_ps,
                                  bool keep_row_open) {
   if (simple_) return schedule_simple(a, is_write, arrival_ps);
-  if (arrival_ps >= earliest_refresh_ps_) advance_to(arrival_ps);
+  refresh_until(arrival_ps);
+  Channel& channel = channels_[a.channel];
+  if (!channel.pending_writes.empty() &&
+      channel.pending_writes.front().arrival_ps + write_hold_ps_ <= arrival_ps) {
+    drain_writes(channel, channel.pending_writes.front().arrival_ps + write_hold_ps_);
+  }
+  if (is_write && write_buffer_bursts_ > 0) {
+    const std::uint64_t accepted = buffer_write(channel, a, arrival_ps, keep_row_open);
+    return {accepted, accepted + burst_ps_, RowOutcome::kHit};
+  }
+  return issue(a, is_write, arrival_ps, keep_row_open);
+}
 
+BurstTiming DramTiming::issue(const DramAddress& a, bool is_write, std::uint64_t arrival_ps,
+                              bool keep_row_open) {
   Channel& channel = channels_[a.channel];
   const std::size_t rank_index = static_cast<std::size_t>(a.channel) * params_.ranks + a.rank;
   Rank& rank = ranks_[rank_index];

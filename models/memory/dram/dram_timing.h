@@ -136,7 +136,14 @@ class DramTiming {
     std::uint64_t next_refresh_ps = 0;
     std::uint64_t refreshed_banks = 0;  // per-bank refresh: banks done in this round (bit set)
   };
+  struct PendingWrite {
+    DramAddress address;
+    std::uint64_t arrival_ps;
+    bool keep_row_open;
+  };
   struct Channel {
+    std::vector<PendingWrite> pending_writes;    // buffered, not yet scheduled
+    std::vector<std::uint64_t> draining_ends;    // min-heap: data end of scheduled buffered writes
     BusyCalendar data_bus;                       // one burst at a time
     BusyCalendar column_slots;                   // tCCD_S
     std::vector<BusyCalendar> bank_group_slots;  // tCCD_L
@@ -146,6 +153,16 @@ class DramTiming {
   };
 
   void refresh_rank(std::uint32_t rank_index, std::uint64_t now_ps);
+  /// Refreshes due up to `now_ps` (not the write buffers).
+  void refresh_until(std::uint64_t now_ps);
+  /// Schedules one burst on the DRAM now (no write buffering).
+  BurstTiming issue(const DramAddress& address, bool is_write, std::uint64_t arrival_ps,
+                    bool keep_row_open);
+  /// Schedules every buffered write of `channel` from `now_ps` on.
+  void drain_writes(Channel& channel, std::uint64_t now_ps);
+  /// Buffers a write; returns when the buffer accepted it.
+  std::uint64_t buffer_write(Channel& channel, const DramAddress& address, std::uint64_t arrival_ps,
+                             bool keep_row_open);
   /// Precharges `bank` if open and blocks it from `due` (or when it is idle) for `cycle`;
   /// returns when the refresh starts.
   std::uint64_t refresh_bank(Bank& bank, std::uint64_t due);
@@ -172,6 +189,8 @@ class DramTiming {
   const bool check_column_slots_;
   const bool check_bank_group_slots_;
   const bool check_faw_;
+  const std::uint32_t write_buffer_bursts_;
+  const std::uint64_t write_hold_ps_;
   const double simple_burst_ps_;
   const std::uint64_t simple_latency_ps_;
   std::vector<Bank> banks_;  // [channel][rank][bank_group][bank]
