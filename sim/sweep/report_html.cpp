@@ -237,7 +237,7 @@ std::string write_report(const std::string& dir, const std::string& out_file) {
   if (!fs::exists(journal)) throw sim::ConfigError(journal + ": missing: run the sweep first");
   std::vector<PointData> data;
   std::map<std::string, std::uint64_t> status_count;
-  for (const Row& row : read_journal(journal)) {
+  scan_journal(journal, [&](std::uint64_t, Row&& row) {
     PointData d;
     d.point = row.point;
     d.status = row.status;
@@ -254,7 +254,7 @@ std::string write_report(const std::string& dir, const std::string& out_file) {
     d.objectives = d.usable ? values : std::vector<double>(meta.objectives.size(), NAN);
     ++status_count[row.status];
     data.push_back(std::move(d));
-  }
+  });
   std::sort(data.begin(), data.end(),
             [](const PointData& a, const PointData& b) { return a.point < b.point; });
   // The front, built incrementally: O(points x front size).

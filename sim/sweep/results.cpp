@@ -187,8 +187,9 @@ Journal::~Journal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void Journal::append(const Row& row) {
+std::uint64_t Journal::append(const Row& row) {
   const std::string line = row_to_json(row) + "\n";
+  const off_t offset = ::lseek(fd_, 0, SEEK_END);
   // One write per line: a killed sweep leaves whole lines (at most a torn last one).
   std::size_t done = 0;
   while (done < line.size()) {
@@ -199,22 +200,43 @@ void Journal::append(const Row& row) {
     }
     done += static_cast<std::size_t>(n);
   }
+  return static_cast<std::uint64_t>(offset);
+}
+
+void scan_journal(const std::string& path,
+                  const std::function<void(std::uint64_t offset, Row&& row)>& visit) {
+  std::ifstream in(path);
+  std::string line;
+  std::uint64_t offset = 0;
+  while (std::getline(in, line)) {
+    const std::uint64_t start = offset;
+    offset += line.size() + 1;
+    if (in.eof()) break;  // no newline: torn by a kill, the point reruns
+    if (line.empty()) continue;
+    Row row;
+    try {
+      row = row_from_json(line);
+    } catch (const std::exception&) {
+      continue;  // a torn or foreign line: ignored, its point reruns
+    }
+    visit(start, std::move(row));
+  }
 }
 
 std::vector<Row> read_journal(const std::string& path) {
   std::vector<Row> rows;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // no newline: torn by a kill, the point reruns
-    if (line.empty()) continue;
-    try {
-      rows.push_back(row_from_json(line));
-    } catch (const std::exception&) {
-      // a torn or foreign line: ignored, its point reruns
-    }
-  }
+  scan_journal(path, [&](std::uint64_t, Row&& row) { rows.push_back(std::move(row)); });
   return rows;
+}
+
+Row read_row_at(std::istream& in, std::uint64_t offset) {
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string line;
+  if (!std::getline(in, line)) {
+    throw sim::InternalError("results.jsonl: no row at offset " + std::to_string(offset));
+  }
+  return row_from_json(line);
 }
 
 bool objective_values(const Row& row, const std::vector<Objective>& objectives,

@@ -59,15 +59,22 @@ class Journal {
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
-  void append(const Row& row);
+  /// Appends the row; returns the byte offset of its line.
+  std::uint64_t append(const Row& row);
 
  private:
   int fd_ = -1;
   std::string path_;
 };
 
-/// Reads every complete row of a results.jsonl (a torn last line is ignored).
+/// Calls `visit(offset, row)` for every complete row of a results.jsonl (a torn last line
+/// or a malformed one is skipped: its point reruns).
+void scan_journal(const std::string& path,
+                  const std::function<void(std::uint64_t offset, Row&& row)>& visit);
+/// Reads every complete row of a results.jsonl.
 std::vector<Row> read_journal(const std::string& path);
+/// Reads the row whose line starts at `offset`.
+Row read_row_at(std::istream& in, std::uint64_t offset);
 
 /// True when row a is at least as good as b in every objective and better in one.
 bool dominates(const std::vector<double>& a, const std::vector<double>& b,

@@ -131,9 +131,17 @@ struct Running {
   Point point;
   std::string dir;
   std::string log;
+  std::vector<std::string> sets;
   Clock::time_point start;
   bool timed_out = false;
 };
+
+/// The hash of a point whose config did not resolve: its override list.
+std::string error_hash(const std::vector<std::string>& sets) {
+  std::string joined = "error\n";
+  for (const auto& s : sets) joined += s + "\n";
+  return hash_text(joined);
+}
 
 pid_t spawn_point(const std::string& exe, const SweepSpec& spec,
                   const std::vector<std::string>& sets, const std::string& dir,
@@ -207,6 +215,14 @@ void finish_row(Running& r, int status, double timeout_seconds) {
     r.row.reason = last_line(log_text);
     if (r.row.reason.empty()) r.row.reason = "exit code " + std::to_string(WEXITSTATUS(status));
   }
+  // The resolved-config hash, from the config the point ran with (the same text the runner
+  // computes in-process on --resume).
+  const std::string resolved = r.dir + "/config.resolved.yaml";
+  if ((r.row.status == "ok" || r.row.status == "infeasible") && fs::exists(resolved)) {
+    r.row.config_hash = hash_text(read_whole(resolved));
+  } else {
+    r.row.config_hash = error_hash(r.sets);
+  }
   std::error_code ec;
   if (log_text.empty()) fs::remove(r.log, ec);
   fs::remove_all(r.dir + ".incomplete", ec);
@@ -267,13 +283,21 @@ SweepOutcome run_sweep(const SweepSpec& spec, const RunSettings& settings, const
   outcome.skipped_by_constraints = shard_indices - meta.points;
   write_meta(meta_path, meta);
 
-  // Rows recorded so far, by resolved-config hash (the latest row of a hash wins).
-  std::unordered_map<std::string, Row> rows;
+  // Rows recorded so far, by resolved-config hash (the latest row of a hash wins). Only
+  // where each row sits in results.jsonl is kept, so big shards cost little memory.
+  struct Recorded {
+    std::uint64_t offset = 0;
+    std::uint64_t point = 0;
+    bool final = false;
+  };
+  std::unordered_map<std::string, Recorded> rows;
   if (settings.resume) {
-    for (Row& row : read_journal(journal_path)) rows[row.config_hash] = std::move(row);
+    scan_journal(journal_path, [&](std::uint64_t offset, Row&& row) {
+      rows[row.config_hash] = {offset, row.point, is_final(row.status)};
+    });
   }
   Journal journal(journal_path);
-  std::vector<std::pair<std::uint64_t, std::string>> order;  // (point, hash) of this shard
+  std::vector<std::pair<std::uint64_t, std::string>> order;  // (point, hash) done in this run
 
   SignalScope signals;
   std::vector<Running> running;
@@ -305,8 +329,8 @@ SweepOutcome run_sweep(const SweepSpec& spec, const RunSettings& settings, const
     if (row.status == "error" || row.status == "crashed" || row.status == "timeout") {
       ++outcome.failed;
     }
-    journal.append(row);
-    rows[row.config_hash] = std::move(row);
+    rows[row.config_hash] = {journal.append(row), row.point, is_final(row.status)};
+    order.emplace_back(row.point, row.config_hash);
     ++done;
   };
   const auto show_progress = [&](bool final_line) {
@@ -391,33 +415,35 @@ SweepOutcome run_sweep(const SweepSpec& spec, const RunSettings& settings, const
       for (std::size_t a = 0; a < spec.axes.size(); ++a) {
         row.params.emplace_back(spec.axes[a].key, point.values[a]);
       }
-      std::string config_error;
-      try {
-        row.config_hash = hash_text(resolve(sets));
-      } catch (const sim::ConfigError& e) {
-        std::string joined;
-        for (const auto& s : sets) joined += s + "\n";
-        row.config_hash = hash_text("error\n" + joined);
-        config_error = e.what();
-      }
-      order.emplace_back(point.index, row.config_hash);
-      const auto known = rows.find(row.config_hash);
-      if (known != rows.end() && is_final(known->second.status)) {
-        ++outcome.reused;
-        ++done;
-        continue;
-      }
-      if (!config_error.empty()) {
-        // The point's own config is wrong (e.g. a combination of axis values): a row, no run.
-        row.status = "error";
-        row.reason = config_error;
-        add_config_figures(row, point);
-        record(std::move(row));
-        continue;
+      if (settings.resume) {
+        // Resuming: resolve the point in-process to find it among the recorded rows.
+        std::string config_error;
+        try {
+          row.config_hash = hash_text(resolve(sets));
+        } catch (const sim::ConfigError& e) {
+          row.config_hash = error_hash(sets);
+          config_error = e.what();
+        }
+        const auto known = rows.find(row.config_hash);
+        if (known != rows.end() && known->second.final) {
+          order.emplace_back(point.index, row.config_hash);
+          ++outcome.reused;
+          ++done;
+          continue;
+        }
+        if (!config_error.empty()) {
+          // The point's own config is wrong (a combination of axis values): a row, no run.
+          row.status = "error";
+          row.reason = config_error;
+          add_config_figures(row, point);
+          record(std::move(row));
+          continue;
+        }
       }
       Running r;
       r.row = std::move(row);
       r.point = point;
+      r.sets = sets;
       r.dir = (out / "points" / point_name(point.index)).string();
       r.log = (out / "logs" / (point_name(point.index) + ".stderr")).string();
       std::error_code ec;
@@ -464,28 +490,29 @@ SweepOutcome run_sweep(const SweepSpec& spec, const RunSettings& settings, const
 
   // Results in point order. Complete: exactly this shard's points. Interrupted: every row
   // recorded so far, so nothing finished is lost and --resume continues from here.
-  std::vector<std::pair<std::uint64_t, const Row*>> ordered;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ordered;  // (point, journal offset)
   std::set<std::uint64_t> taken;
+  std::set<std::string> current;
   for (const auto& [index, hash] : order) {
+    current.insert(hash);
     const auto it = rows.find(hash);
-    if (it != rows.end() && taken.insert(index).second) ordered.emplace_back(index, &it->second);
+    if (it != rows.end() && taken.insert(index).second)
+      ordered.emplace_back(index, it->second.offset);
   }
   if (outcome.interrupted) {
-    std::set<std::string> current;
-    for (const auto& entry : order) current.insert(entry.second);
-    for (const auto& [hash, row] : rows) {
-      if (!current.count(hash) && taken.insert(row.point).second) {
-        ordered.emplace_back(row.point, &row);
+    for (const auto& [hash, recorded] : rows) {
+      if (!current.count(hash) && taken.insert(recorded.point).second) {
+        ordered.emplace_back(recorded.point, recorded.offset);
       }
     }
   }
-  std::sort(ordered.begin(), ordered.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(ordered.begin(), ordered.end());
   const RowSource source = [&](const std::function<void(const Row&)>& sink) {
-    for (const auto& [index, row] : ordered) {
-      Row copy = *row;
-      copy.point = index;
-      sink(copy);
+    std::ifstream in(journal_path);
+    for (const auto& [index, offset] : ordered) {
+      Row row = read_row_at(in, offset);
+      row.point = index;
+      sink(row);
     }
   };
   outcome.pareto_points = write_results(out.string(), meta, source);
