@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <systemc>
+
 #include <tlm>
 
 #include "models/memory/dram/dram.h"
@@ -27,6 +28,7 @@ PlatformParams parse_platform(const sim::ConfigNode& root) {
   p.accelerator.pe_array = models::parse_pe_array(accel.child("pe_array"));
   p.accelerator.sram = models::parse_buffers(accel.child("sram"));
   p.accelerator.dma = models::parse_dma(accel.child("dma"));
+  p.accelerator.vector_unit = models::parse_vector_unit(accel.child("vector_unit"));
 
   p.dram = models::parse_dram(root.child("dram"));
   if (p.dram.base_address < kAcceleratorBase + models::kRegBlockBytes &&
@@ -63,12 +65,50 @@ workloads::TilerParams tiler_params(const PlatformParams& params) {
   return t;
 }
 
+/// The layer as a GEMM op sees it: backward ops read plain matrices, not convolution inputs.
+workloads::Layer op_layer(const workloads::Network& network, const workloads::GemmOp& op) {
+  workloads::Layer layer = network.layers[op.layer];
+  if (!op.conv_geometry) {
+    workloads::Layer plain;
+    plain.name = layer.name;
+    plain.type = workloads::LayerType::kGemm;
+    plain.m = op.shape.m;
+    plain.n = op.shape.n;
+    plain.k = op.shape.k;
+    return plain;
+  }
+  return layer;
+}
+
 PlannedProgram plan_program(const PlatformParams& params, const workloads::Network& network,
                             const workloads::Program& program) {
   PlannedProgram planned;
   const workloads::TilerParams tiler = tiler_params(params);
+  const std::uint32_t cb = params.accelerator.container_bits;
   for (const auto& op : program.ops) {
-    workloads::TilePlan plan = workloads::plan_tiles(network.layers[op.layer], op, tiler);
+    workloads::TilePlan plan;
+    if (op.kind == workloads::OpKind::kVector) {
+      // Chunks of elements whose operand streams all fit, double-buffered, in the result
+      // buffer (the vector unit's scratchpad).
+      std::uint64_t bits_per_element = 0;
+      for (const auto& o : op.inputs) bits_per_element += std::max(o.ref.bits, cb);
+      for (const auto& o : op.outputs) bits_per_element += std::max(o.ref.bits, cb);
+      const std::uint64_t buffer = tiler.unified ? tiler.unified_bytes : tiler.ofmap_bytes;
+      const std::uint64_t slots = tiler.double_buffer ? 2 : 1;
+      // Each stream rounds up to whole bytes: leave a byte per stream of slack.
+      const std::uint64_t streams = op.inputs.size() + op.outputs.size();
+      const std::uint64_t usable = buffer / slots > streams ? buffer / slots - streams : 0;
+      const std::uint64_t fit = bits_per_element ? usable * 8 / bits_per_element : 0;
+      plan.tile_m = std::min<std::uint64_t>(std::max<std::uint64_t>(op.elements, 1), fit);
+      plan.count_m = plan.tile_m ? (op.elements + plan.tile_m - 1) / plan.tile_m : 0;
+      if (plan.tile_m == 0) {
+        plan.feasible = false;
+        plan.reason = "vector op '" + op.name + "' of layer '" + network.layers[op.layer].name +
+                      "': one element of its streams does not fit the result buffer";
+      }
+    } else {
+      plan = workloads::plan_tiles(op_layer(network, op), op, tiler);
+    }
     if (!plan.feasible && planned.feasible) {
       planned.feasible = false;
       planned.reason = plan.reason;
@@ -85,62 +125,112 @@ constexpr std::uint64_t kLocalWeightBase = 1ULL << 32;
 constexpr std::uint64_t kLocalOfmapBase = 2ULL << 32;
 
 /// Lays the program's tensors out in DRAM (the driver's allocator) and builds the commands.
-std::vector<models::HostCommand> build_commands(const PlatformParams& params,
-                                                const workloads::Network& network,
-                                                const workloads::Program& program,
-                                                const PlannedProgram& planned) {
+/// Each (layer, role) gets one region sized for the widest format any op uses for it;
+/// a layer's input is the previous layer's output when their sizes agree, and likewise for
+/// gradients flowing back.
+/// Returns false (with the reason) when the tensors do not fit the DRAM: an infeasible point.
+bool build_commands(const PlatformParams& params, const workloads::Network& network,
+                    const workloads::Program& program, const PlannedProgram& planned,
+                    std::vector<models::HostCommand>& commands, std::string& reason) {
+  using workloads::TensorRole;
   const std::uint32_t cb = params.accelerator.container_bits;
-  std::uint64_t next = params.dram.base_address;
-  auto allocate = [&](std::uint64_t bytes) {
-    const std::uint64_t address = next;
-    next += (bytes + 4095) / 4096 * 4096;
-    return address;
+  const std::size_t roles = 9;
+  const std::size_t layers = network.layers.size();
+  std::vector<std::uint64_t> need(layers * roles, 0);  // bytes per (layer, role)
+  auto slot = [&](std::uint32_t layer, TensorRole role) {
+    return layer * roles + static_cast<std::size_t>(role);
   };
-  // Activations flow through one buffer per layer boundary; weights have one region each.
-  std::vector<std::uint64_t> input_address(network.layers.size());
-  std::vector<std::uint64_t> output_address(network.layers.size());
-  std::vector<std::uint64_t> weight_address(network.layers.size());
+  auto note = [&](std::uint32_t layer, TensorRole role, std::uint64_t elements,
+                  std::uint32_t bits) {
+    auto& n = need[slot(layer, role)];
+    n = std::max(n, workloads::packed_bytes(elements, std::max<std::uint32_t>(bits, 8), cb));
+  };
   std::uint64_t psum_bytes = 0;
-  for (std::size_t i = 0; i < program.ops.size(); ++i) {
-    const auto& op = program.ops[i];
+  for (const auto& op : program.ops) {
+    if (op.kind == workloads::OpKind::kVector) {
+      for (const auto& o : op.inputs) note(op.layer, o.role, op.elements, o.ref.bits);
+      for (const auto& o : op.outputs) note(op.layer, o.role, op.elements, o.ref.bits);
+      continue;
+    }
+    const auto& layer = network.layers[op.layer];
+    const std::uint64_t a_elements =
+        op.conv_geometry && layer.is_conv()
+            ? std::max(layer.input_elements(network.batch), op.shape.m * op.shape.k)
+            : op.shape.m * op.shape.k * op.shape.groups;
+    note(op.layer, op.a_role, a_elements, op.a.bits);
+    note(op.layer, op.b_role,
+         std::max(op.shape.k * op.shape.n * op.shape.groups, layer.weight_elements()),
+         op.b.bits);
+    // Functional runs keep raw int32 accumulators in DRAM so the host can check them.
+    note(op.layer, op.c_role, op.shape.m * op.shape.n * op.shape.groups,
+         params.sim.functional ? std::max(op.c.bits, 32u) : op.c.bits);
     psum_bytes = std::max(psum_bytes, workloads::packed_bytes(op.shape.m * op.shape.n *
                                                                   op.shape.groups,
                                                               op.acc_bits, cb));
   }
-  for (std::size_t l = 0; l < network.layers.size(); ++l) {
-    const auto& layer = network.layers[l];
-    const std::uint64_t in_bytes =
-        workloads::packed_bytes(std::max(layer.input_elements(network.batch),
-                                         layer.gemm(network.batch).m * layer.gemm(network.batch).k),
-                                32, cb);
-    const bool chained = l > 0 && network.layers[l - 1].output_elements(network.batch) ==
-                                      layer.input_elements(network.batch);
-    input_address[l] = chained ? output_address[l - 1] : allocate(in_bytes);
-    weight_address[l] = allocate(workloads::packed_bytes(layer.weight_elements(), 32, cb));
-    output_address[l] = allocate(workloads::packed_bytes(
-        std::max(layer.output_elements(network.batch),
-                 layer.gemm(network.batch).m * layer.gemm(network.batch).n),
-        32, cb));
+  std::uint64_t next = params.dram.base_address;
+  auto allocate = [&](std::uint64_t bytes) {
+    const std::uint64_t address = next;
+    next += (std::max<std::uint64_t>(bytes, 1) + 4095) / 4096 * 4096;
+    return address;
+  };
+  std::vector<std::uint64_t> address(layers * roles, 0);
+  for (std::uint32_t l = 0; l < layers; ++l) {
+    for (std::size_t r = 0; r < roles; ++r) {
+      const auto role = static_cast<TensorRole>(r);
+      const std::size_t here = slot(l, role);
+      // Activations and gradients chain through the layer boundary.
+      if (l > 0 && role == TensorRole::kInput &&
+          need[here] <= need[slot(l - 1, TensorRole::kOutput)]) {
+        address[here] = address[slot(l - 1, TensorRole::kOutput)];
+        continue;
+      }
+      if (l > 0 && role == TensorRole::kInputGrad) {
+        // Allocated below, together with the previous layer's output gradient.
+        continue;
+      }
+      if (need[here] == 0) continue;
+      address[here] = allocate(need[here]);
+    }
+  }
+  for (std::uint32_t l = 1; l < layers; ++l) {
+    const std::size_t here = slot(l, TensorRole::kInputGrad);
+    const std::size_t previous = slot(l - 1, TensorRole::kOutputGrad);
+    if (need[here] == 0) continue;
+    if (need[previous] >= need[here] && address[previous] != 0) {
+      address[here] = address[previous];
+    } else {
+      address[here] = allocate(need[here]);
+    }
   }
   const std::uint64_t psum_address = allocate(psum_bytes);
   if (next - params.dram.base_address > params.dram.size_bytes) {
-    throw sim::ConfigError("dram.size_bytes: the workload needs " +
-                           std::to_string(next - params.dram.base_address) +
-                           " bytes of DRAM, got " + std::to_string(params.dram.size_bytes));
+    reason = "the workload's tensors need " + std::to_string(next - params.dram.base_address) +
+             " bytes of DRAM; dram.size_bytes is " + std::to_string(params.dram.size_bytes);
+    return false;
   }
-  std::vector<models::HostCommand> commands;
   for (std::uint32_t i = 0; i < program.ops.size(); ++i) {
     const auto& op = program.ops[i];
-    const auto& layer = network.layers[op.layer];
-    const bool check = params.sim.functional && !layer.is_conv();
     models::HostCommand command;
-    command.descriptor = models::make_descriptor(i, op, layer, planned.plans[i],
-                                                 input_address[op.layer], weight_address[op.layer],
-                                                 output_address[op.layer], psum_address, check);
+    if (op.kind == workloads::OpKind::kVector) {
+      std::vector<std::uint64_t> in, out;
+      for (const auto& o : op.inputs) in.push_back(address[slot(op.layer, o.role)]);
+      for (const auto& o : op.outputs) out.push_back(address[slot(op.layer, o.role)]);
+      command.descriptor =
+          models::make_vector_descriptor(i, op, planned.plans[i].tile_m, in, out);
+      commands.push_back(command);
+      continue;
+    }
+    const auto layer = op_layer(network, op);
+    const bool check = params.sim.functional && !layer.is_conv() && op.phase == workloads::Phase::kFwd;
+    command.descriptor = models::make_descriptor(
+        i, op, layer, planned.plans[i], address[slot(op.layer, op.a_role)],
+        address[slot(op.layer, op.b_role)], address[slot(op.layer, op.c_role)], psum_address,
+        check);
     command.check = check;
     commands.push_back(command);
   }
-  return commands;
+  return true;
 }
 
 /// The SystemC top: host, system bus, accelerator (controller, DMA, buffers, PE array), DRAM.
@@ -157,7 +247,9 @@ class Top : public sc_core::sc_module {
                   stats),
         dma("dma", p.accelerator.dma, accel_clock, stats, vcd),
         pe_array("pe_array", p.accelerator.pe_array, accel_clock, stats, vcd),
-        controller("controller", local_map(p), dma, pe_array, accel_clock, stats, vcd) {
+        vector_unit("vector_unit", p.accelerator.vector_unit, accel_clock, stats, vcd),
+        controller("controller", local_map(p), dma, pe_array, vector_unit, accel_clock, stats,
+                   vcd) {
     host.bus.bind(bus.in);
     dma.mem.bind(bus.in);
     bus.out.bind(dram.in);
@@ -168,6 +260,7 @@ class Top : public sc_core::sc_module {
 
     dma.local.bind(local_bus.in);
     pe_array.local.bind(local_bus.in);
+    vector_unit.local.bind(local_bus.in);
     const auto& s = p.accelerator.sram;
     auto add_buffer = [&](const char* buffer_name, std::uint64_t base, std::uint64_t bytes) {
       models::SramParams sp = s.bank;
@@ -208,6 +301,7 @@ class Top : public sc_core::sc_module {
   models::Router local_bus;
   models::Dma dma;
   models::PeArray pe_array;
+  models::VectorUnit vector_unit;
   models::Controller controller;
   std::vector<std::unique_ptr<models::Sram>> buffers;
 };
@@ -224,33 +318,51 @@ void account_energy(const PlatformParams& params, const workloads::Program& prog
   const std::size_t other = workloads::kPhaseCount;
   const auto& records = top.controller.records();
   auto row_of = [&](std::uint32_t layer, std::size_t phase) -> LayerResult* {
-    for (std::size_t i = 0; i < records.size(); ++i) {
-      if (records[i].layer == layer && static_cast<std::size_t>(records[i].phase) == phase) {
-        return &result.layers[i];
-      }
+    for (auto& row : result.layers) {
+      if (row.layer == layer && row.phase_index == phase) return &row;
     }
     return nullptr;
   };
 
-  // MACs and leakage, op by op.
+  // MACs, vector operations and leakage, op by op.
   models::Femtojoules op_leakage = 0;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const auto& r = records[i];
+  for (const auto& r : records) {
     const auto& op = program.ops[r.op_index];
     const auto phase = static_cast<std::size_t>(r.phase);
-    const models::Femtojoules mac = to_fj(
-        static_cast<double>(r.macs) *
-        models::mac_energy_pj(e, {op.b.kind, op.b.bits}, {op.a.kind, op.a.bits}, op.acc_bits));
+    LayerResult* row = row_of(r.layer, phase);
     // mW x ps = 1e-3 pJ.
     const models::Femtojoules leak =
         to_fj(e.leakage_mw * static_cast<double>(r.end_ps - r.start_ps) * 1e-3);
-    total.add(&EnergyBreakdown::mac, compute, phase, mac);
     total.add(&EnergyBreakdown::leakage, compute, phase, leak);
     op_leakage += leak;
-    result.layers[i].energy_mac += mac;
-    result.layers[i].energy_leakage += leak;
-    result.layers[i].w_format = workloads::NumberFormat{op.b.kind, op.b.bits}.name();
-    result.layers[i].a_format = workloads::NumberFormat{op.a.kind, op.a.bits}.name();
+    if (row) row->energy_leakage += leak;
+    if (op.kind == workloads::OpKind::kVector) {
+      // Elementwise operations at the widest operand's format.
+      workloads::NumberFormat widest{workloads::NumberKind::kInt, 8};
+      for (const auto* list : {&op.inputs, &op.outputs}) {
+        for (const auto& o : *list) {
+          if (o.ref.bits > widest.bits || o.ref.kind != workloads::NumberKind::kInt) {
+            widest = {o.ref.kind, o.ref.bits};
+          }
+        }
+      }
+      const models::Femtojoules fj =
+          to_fj(static_cast<double>(r.vector_ops) * models::vector_op_energy_pj(e, widest));
+      total.add(&EnergyBreakdown::vector, compute, phase, fj);
+      if (row) row->energy_vector += fj;
+      continue;
+    }
+    const models::Femtojoules mac = to_fj(
+        static_cast<double>(r.macs) *
+        models::mac_energy_pj(e, {op.b.kind, op.b.bits}, {op.a.kind, op.a.bits}, op.acc_bits));
+    total.add(&EnergyBreakdown::mac, compute, phase, mac);
+    if (row) {
+      row->energy_mac += mac;
+      if (row->w_format.empty()) {
+        row->w_format = workloads::NumberFormat{op.b.kind, op.b.bits}.name();
+        row->a_format = workloads::NumberFormat{op.a.kind, op.a.bits}.name();
+      }
+    }
   }
   const models::Femtojoules run_leakage =
       to_fj(e.leakage_mw * top.host.finish_time().to_seconds() * 1e12 * 1e-3);
@@ -334,7 +446,12 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
   }
   sim::Stats stats;
   tlm::tlm_global_quantum::instance().set(sc_core::sc_time(params.sim.quantum_ns, sc_core::SC_NS));
-  Top top("top", params, build_commands(params, network, program, planned), stats, vcd);
+  std::vector<models::HostCommand> commands;
+  if (!build_commands(params, network, program, planned, commands, result.reason)) {
+    result.feasible = false;
+    return result;
+  }
+  Top top("top", params, std::move(commands), stats, vcd);
   sc_core::sc_start();
 
   const double clock_ps = top.accel_clock.to_seconds() * 1e12;
@@ -345,41 +462,59 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
   const double pes = static_cast<double>(params.accelerator.pe_array.rows) *
                      params.accelerator.pe_array.cols;
 
-  // One row per op (per layer and phase), from the controller's records and the ledgers.
+  // One row per layer and phase (in order of first appearance), from the controller's
+  // records and the ledgers.
+  std::vector<std::pair<std::uint32_t, workloads::Phase>> keys;
   for (const auto& record : top.controller.records()) {
     const auto& op = program.ops[record.op_index];
     const auto& layer = network.layers[record.layer];
-    LayerResult row;
-    row.name = layer.name;
-    row.type = workloads::layer_type_name(layer.type);
-    row.phase = workloads::phase_name(op.phase);
-    row.cycles = static_cast<std::uint64_t>((record.end_ps - record.start_ps) / clock_ps + 0.5);
-    row.compute_cycles = record.compute_cycles;
-    row.stall_cycles = record.stall_cycles;
-    row.macs = record.macs;
-    row.tiles = record.tiles;
+    const std::pair<std::uint32_t, workloads::Phase> key{record.layer, record.phase};
+    std::size_t index = std::find(keys.begin(), keys.end(), key) - keys.begin();
+    if (index == keys.size()) {
+      keys.push_back(key);
+      LayerResult row;
+      row.name = layer.name;
+      row.type = workloads::layer_type_name(layer.type);
+      row.phase = workloads::phase_name(record.phase);
+      row.layer = record.layer;
+      row.phase_index = static_cast<std::uint32_t>(record.phase);
+      for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
+        const auto cls = static_cast<workloads::TensorClass>(c);
+        row.dram_read_bytes_by_class[c] =
+            top.dma.dram_reads().cell(record.layer, cls, record.phase);
+        row.dram_write_bytes_by_class[c] =
+            top.dma.dram_writes().cell(record.layer, cls, record.phase);
+        row.dram_bytes_by_class[c] =
+            row.dram_read_bytes_by_class[c] + row.dram_write_bytes_by_class[c];
+        row.dram_read_bytes += row.dram_read_bytes_by_class[c];
+        row.dram_write_bytes += row.dram_write_bytes_by_class[c];
+        for (const auto& buffer : top.buffers) {
+          row.sram_read_bytes += buffer->reads().cell(record.layer, cls, record.phase);
+          row.sram_write_bytes += buffer->writes().cell(record.layer, cls, record.phase);
+        }
+      }
+      result.layers.push_back(row);
+    }
+    LayerResult& row = result.layers[index];
+    row.cycles += static_cast<std::uint64_t>((record.end_ps - record.start_ps) / clock_ps + 0.5);
+    row.compute_cycles += record.compute_cycles;
+    row.stall_cycles += record.stall_cycles;
+    row.macs += record.macs;
+    row.vector_ops += record.vector_ops;
+    row.tiles += record.tiles;
+    if (op.kind == workloads::OpKind::kGemm && row.loop_order.empty()) {
+      const auto& plan = planned.plans[record.op_index];
+      row.tile_m = plan.tile_m;
+      row.tile_n = plan.tile_n;
+      row.tile_k = plan.tile_k;
+      row.loop_order = plan.order_name();
+    }
+    result.stall_cycles += record.stall_cycles;
+    result.compute_cycles += record.compute_cycles;
+    result.macs += record.macs;
+  }
+  for (auto& row : result.layers) {
     row.pe_utilization = row.cycles ? static_cast<double>(row.macs) / (row.cycles * pes) : 0;
-    row.dram_read_bytes = top.dma.dram_reads().layer_total(record.layer);
-    row.dram_write_bytes = top.dma.dram_writes().layer_total(record.layer);
-    for (const auto& buffer : top.buffers) {
-      row.sram_read_bytes += buffer->reads().layer_total(record.layer);
-      row.sram_write_bytes += buffer->writes().layer_total(record.layer);
-    }
-    for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
-      const auto cls = static_cast<workloads::TensorClass>(c);
-      row.dram_read_bytes_by_class[c] = top.dma.dram_reads().layer_class(record.layer, cls);
-      row.dram_write_bytes_by_class[c] = top.dma.dram_writes().layer_class(record.layer, cls);
-      row.dram_bytes_by_class[c] = row.dram_read_bytes_by_class[c] + row.dram_write_bytes_by_class[c];
-    }
-    const auto& plan = planned.plans[record.op_index];
-    row.tile_m = plan.tile_m;
-    row.tile_n = plan.tile_n;
-    row.tile_k = plan.tile_k;
-    row.loop_order = plan.order_name();
-    result.stall_cycles += row.stall_cycles;
-    result.compute_cycles += row.compute_cycles;
-    result.macs += row.macs;
-    result.layers.push_back(row);
   }
   result.dram_read_bytes = top.dma.dram_reads().total();
   result.dram_write_bytes = top.dma.dram_writes().total();

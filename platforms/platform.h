@@ -31,6 +31,7 @@ struct AcceleratorParams {
   models::PeArrayParams pe_array;
   models::BufferParams sram;
   models::DmaParams dma;
+  models::VectorUnitParams vector_unit;
   std::uint32_t container_bits = 0;  // storage container per element (0: packed)
 };
 
@@ -72,6 +73,8 @@ inline constexpr std::uint64_t kAcceleratorBase = 0xF0'0000'0000ULL;
 
 /// Per-layer figures of a run (one row of layers.csv).
 struct LayerResult {
+  std::uint32_t layer = 0;        // index into Network::layers
+  std::uint32_t phase_index = 0;  // workloads::Phase
   std::string name;
   std::string type;
   std::string phase;
@@ -79,6 +82,7 @@ struct LayerResult {
   std::uint64_t compute_cycles = 0;
   std::uint64_t stall_cycles = 0;
   std::uint64_t macs = 0;
+  std::uint64_t vector_ops = 0;
   std::uint64_t tiles = 0;
   double pe_utilization = 0;
   std::uint64_t dram_read_bytes = 0;
@@ -88,7 +92,8 @@ struct LayerResult {
   std::uint64_t tile_m = 0, tile_n = 0, tile_k = 0;
   std::string loop_order;
   std::string w_format, a_format;  // operand formats ("8", "4", "fp16", ...)
-  models::Femtojoules energy_mac = 0, energy_sram = 0, energy_dram = 0, energy_leakage = 0;
+  models::Femtojoules energy_mac = 0, energy_sram = 0, energy_dram = 0, energy_leakage = 0,
+                      energy_vector = 0;
   // DRAM bytes (read + write) by tensor class, and the read and write parts of them.
   std::uint64_t dram_bytes_by_class[workloads::kTensorClassCount] = {};
   std::uint64_t dram_read_bytes_by_class[workloads::kTensorClassCount] = {};

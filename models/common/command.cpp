@@ -1,5 +1,7 @@
 #include "models/common/command.h"
 
+#include "sim/core/config.h"
+
 namespace models {
 
 CommandDescriptor make_descriptor(std::uint32_t op_index, const workloads::GemmOp& op,
@@ -8,6 +10,7 @@ CommandDescriptor make_descriptor(std::uint32_t op_index, const workloads::GemmO
                                   std::uint64_t c_address, std::uint64_t psum_address,
                                   bool functional) {
   CommandDescriptor d{};
+  d.kind = static_cast<std::uint8_t>(workloads::OpKind::kGemm);
   d.op_index = op_index;
   d.layer = op.layer;
   d.phase = static_cast<std::uint8_t>(op.phase);
@@ -44,6 +47,33 @@ CommandDescriptor make_descriptor(std::uint32_t op_index, const workloads::GemmO
   d.b_address = b_address;
   d.c_address = c_address;
   d.psum_address = psum_address;
+  return d;
+}
+
+CommandDescriptor make_vector_descriptor(std::uint32_t op_index, const workloads::GemmOp& op,
+                                         std::uint64_t chunk_elements,
+                                         const std::vector<std::uint64_t>& input_addresses,
+                                         const std::vector<std::uint64_t>& output_addresses) {
+  EDGESIM_CHECK(op.inputs.size() <= kMaxVectorInputs && op.outputs.size() <= kMaxVectorOutputs,
+                "vector op with too many operands: " + op.name);
+  CommandDescriptor d{};
+  d.kind = static_cast<std::uint8_t>(workloads::OpKind::kVector);
+  d.op_index = op_index;
+  d.layer = op.layer;
+  d.phase = static_cast<std::uint8_t>(op.phase);
+  d.elements = op.elements;
+  d.ops_per_element = op.ops_per_element;
+  d.tile_m = chunk_elements;
+  d.input_count = static_cast<std::uint32_t>(op.inputs.size());
+  d.output_count = static_cast<std::uint32_t>(op.outputs.size());
+  for (std::size_t i = 0; i < op.inputs.size(); ++i) {
+    d.inputs[i] = {input_addresses[i], op.inputs[i].ref.bits,
+                   static_cast<std::uint8_t>(op.inputs[i].ref.cls)};
+  }
+  for (std::size_t i = 0; i < op.outputs.size(); ++i) {
+    d.outputs[i] = {output_addresses[i], op.outputs[i].ref.bits,
+                    static_cast<std::uint8_t>(op.outputs[i].ref.cls)};
+  }
   return d;
 }
 

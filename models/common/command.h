@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 #include "workloads/mapping/tiler.h"
 #include "workloads/network/network.h"
@@ -18,8 +19,18 @@ inline constexpr std::uint64_t kRegIrqAck = 0x804;      // write 1: clear the in
 inline constexpr std::uint64_t kRegStatus = 0x808;      // read: 1 while busy
 inline constexpr std::uint64_t kRegBlockBytes = 0x1000;
 
-/// One GEMM command. Plain data so it crosses TLM as bytes.
+/// One operand stream of a vector command.
+struct VectorStreamDescriptor {
+  std::uint64_t address;  // DRAM address
+  std::uint32_t bits;
+  std::uint8_t cls;       // workloads::TensorClass
+};
+inline constexpr std::size_t kMaxVectorInputs = 4;
+inline constexpr std::size_t kMaxVectorOutputs = 3;
+
+/// One command (a GEMM or a vector op). Plain data so it crosses TLM as bytes.
 struct CommandDescriptor {
+  std::uint8_t kind;  // workloads::OpKind
   std::uint32_t op_index;
   std::uint32_t layer;
   std::uint8_t phase;
@@ -37,6 +48,12 @@ struct CommandDescriptor {
   // DRAM addresses (system bus) of A, B and C.
   std::uint64_t a_address, b_address, c_address;
   std::uint64_t psum_address;  // scratch for partial sums spilled to DRAM
+  // Vector commands: elements in chunks of tile_m.
+  std::uint64_t elements;
+  std::uint32_t ops_per_element;
+  std::uint32_t input_count, output_count;
+  VectorStreamDescriptor inputs[kMaxVectorInputs];
+  VectorStreamDescriptor outputs[kMaxVectorOutputs];
 };
 static_assert(std::is_trivially_copyable_v<CommandDescriptor>);
 
@@ -46,6 +63,12 @@ CommandDescriptor make_descriptor(std::uint32_t op_index, const workloads::GemmO
                                   std::uint64_t a_address, std::uint64_t b_address,
                                   std::uint64_t c_address, std::uint64_t psum_address,
                                   bool functional);
+/// Builds the descriptor of a vector op; `input_addresses` and `output_addresses` follow the
+/// op's operand order.
+CommandDescriptor make_vector_descriptor(std::uint32_t op_index, const workloads::GemmOp& op,
+                                         std::uint64_t chunk_elements,
+                                         const std::vector<std::uint64_t>& input_addresses,
+                                         const std::vector<std::uint64_t>& output_addresses);
 /// The layer geometry a descriptor carries (name left empty).
 workloads::Layer descriptor_layer(const CommandDescriptor& d);
 /// The op a descriptor carries.

@@ -79,9 +79,15 @@ DmaDescriptor block(bool to_local, std::uint64_t dram, std::uint64_t local, std:
 }  // namespace
 
 Controller::Controller(const sc_core::sc_module_name& name, const LocalMap& map, Dma& dma,
-                       PeArray& array, sc_core::sc_time clock, sim::Stats& stats,
-                       sim::VcdWriter* vcd)
-    : sc_module(name), map_(map), dma_(dma), array_(array), clock_(clock), vcd_(vcd) {
+                       PeArray& array, VectorUnit& vector_unit, sc_core::sc_time clock,
+                       sim::Stats& stats, sim::VcdWriter* vcd)
+    : sc_module(name),
+      map_(map),
+      dma_(dma),
+      array_(array),
+      vector_unit_(vector_unit),
+      clock_(clock),
+      vcd_(vcd) {
   regs.register_b_transport(this, &Controller::b_transport);
   SC_THREAD(command_thread);
   const std::string prefix = std::string(this->name()) + ".";
@@ -134,7 +140,11 @@ void Controller::command_thread() {
     --queued_;
     busy_ = true;
     const CommandDescriptor command = pending_;
-    execute(command);
+    if (command.kind == static_cast<std::uint8_t>(workloads::OpKind::kVector)) {
+      execute_vector(command);
+    } else {
+      execute(command);
+    }
     busy_ = false;
     ++commands_;
     irq.write(true);
@@ -339,6 +349,101 @@ void Controller::execute(const CommandDescriptor& d) {
   for (DmaJob* store : stores) Dma::wait_for(*store);
 
   record.tiles = tiles;
+  record.end_ps = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value());
+  stall_cycles_ += record.stall_cycles;
+  records_.push_back(record);
+}
+
+void Controller::execute_vector(const CommandDescriptor& d) {
+  OpRecord record;
+  record.op_index = d.op_index;
+  record.layer = d.layer;
+  record.phase = static_cast<workloads::Phase>(d.phase);
+  record.start_ps = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value());
+  if (vcd_) vcd_->change(vcd_layer_, record.start_ps, d.layer);
+  const std::uint32_t cb = map_.container_bits;
+  const std::uint64_t slots = map_.double_buffer ? 2 : 1;
+  const std::uint64_t chunk = d.tile_m;
+  const std::uint64_t chunks = (d.elements + chunk - 1) / chunk;
+
+  // Every stream of a chunk has a slot in the result buffer (the vector unit's scratchpad).
+  std::vector<std::uint64_t> stream_offset;
+  std::uint64_t slot_bytes = 0;
+  for (std::uint32_t i = 0; i < d.input_count + d.output_count; ++i) {
+    const auto& s = i < d.input_count ? d.inputs[i] : d.outputs[i - d.input_count];
+    stream_offset.push_back(slot_bytes);
+    slot_bytes += workloads::packed_bytes(chunk, s.bits, cb);
+  }
+  const std::uint64_t base = map_.ofmap_base;
+  TrafficTag tag;
+  tag.layer = d.layer;
+  tag.phase = record.phase;
+
+  std::vector<std::unique_ptr<DmaJob>> jobs;
+  std::vector<std::vector<DmaJob*>> loads(chunks);
+  std::vector<DmaJob*> slot_store(slots, nullptr);
+  std::vector<DmaJob*> stores;
+  auto transfer = [&](bool load, const VectorStreamDescriptor& s, std::uint64_t c,
+                      std::uint64_t local) {
+    const std::uint64_t first = c * chunk;
+    const std::uint64_t count = std::min(chunk, d.elements - first);
+    DmaDescriptor desc;
+    desc.to_local = load;
+    desc.dram_address = s.address + workloads::packed_bytes(first, s.bits, cb);
+    desc.local_address = local;
+    desc.rows = 1;
+    desc.row_bytes = workloads::packed_bytes(count, s.bits, cb);
+    desc.dram_stride = desc.row_bytes;
+    desc.local_stride = desc.row_bytes;
+    desc.tag = tag;
+    desc.tag.cls = static_cast<workloads::TensorClass>(s.cls);
+    jobs.push_back(std::make_unique<DmaJob>());
+    jobs.back()->descriptor = desc;
+    dma_.submit(load ? 0 : 1, jobs.back().get());
+    return jobs.back().get();
+  };
+  auto issue_loads = [&](std::uint64_t c) {
+    const std::uint64_t slot_base = base + (c % slots) * slot_bytes;
+    // The slot's previous outputs must have left before new inputs land in it.
+    if (DmaJob* pending = slot_store[c % slots]) Dma::wait_for(*pending);
+    for (std::uint32_t i = 0; i < d.input_count; ++i) {
+      loads[c].push_back(transfer(true, d.inputs[i], c, slot_base + stream_offset[i]));
+    }
+  };
+  sc_core::sc_time unit_free = sc_core::sc_time_stamp();
+  issue_loads(0);
+  for (std::uint64_t c = 0; c < chunks; ++c) {
+    for (DmaJob* job : loads[c]) Dma::wait_for(*job);
+    if (c + 1 < chunks) issue_loads(c + 1);
+    const sc_core::sc_time start = sc_core::sc_time_stamp();
+    if (start > unit_free) {
+      record.stall_cycles += static_cast<std::uint64_t>((start - unit_free) / clock_ + 0.5);
+    }
+    const std::uint64_t slot_base = base + (c % slots) * slot_bytes;
+    const std::uint64_t count = std::min(chunk, d.elements - c * chunk);
+    VectorJob job;
+    job.elements = count;
+    job.ops_per_element = d.ops_per_element;
+    job.tag = tag;
+    for (std::uint32_t i = 0; i < d.input_count + d.output_count; ++i) {
+      const bool input = i < d.input_count;
+      const auto& s = input ? d.inputs[i] : d.outputs[i - d.input_count];
+      VectorStream stream{slot_base + stream_offset[i], workloads::packed_bytes(count, s.bits, cb),
+                          static_cast<workloads::TensorClass>(s.cls)};
+      (input ? job.inputs : job.outputs).push_back(stream);
+    }
+    record.compute_cycles += vector_unit_.run(job);
+    record.vector_ops += count * d.ops_per_element;
+    unit_free = sc_core::sc_time_stamp();
+    DmaJob* last = nullptr;
+    for (std::uint32_t o = 0; o < d.output_count; ++o) {
+      last = transfer(false, d.outputs[o], c, slot_base + stream_offset[d.input_count + o]);
+      stores.push_back(last);
+    }
+    slot_store[c % slots] = last;
+  }
+  for (DmaJob* store : stores) Dma::wait_for(*store);
+  record.tiles = chunks;
   record.end_ps = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value());
   stall_cycles_ += record.stall_cycles;
   records_.push_back(record);

@@ -13,6 +13,7 @@
 #include "models/common/command.h"
 #include "models/memory/dma/dma.h"
 #include "models/pe_array/pe_array.h"
+#include "models/vector_unit/vector_unit.h"
 #include "sim/core/stats.h"
 #include "sim/core/vcd_writer.h"
 
@@ -39,6 +40,7 @@ struct OpRecord {
   std::uint64_t stall_cycles = 0;    // array idle waiting for data or buffer space
   std::uint64_t tiles = 0;
   std::uint64_t macs = 0;
+  std::uint64_t vector_ops = 0;  // elementwise operations on the vector unit
 };
 
 /// Command processor of the accelerator.
@@ -49,7 +51,8 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> irq{"irq"};
 
   Controller(const sc_core::sc_module_name& name, const LocalMap& map, Dma& dma, PeArray& array,
-             sc_core::sc_time clock, sim::Stats& stats, sim::VcdWriter* vcd);
+             VectorUnit& vector_unit, sc_core::sc_time clock, sim::Stats& stats,
+             sim::VcdWriter* vcd);
   SC_HAS_PROCESS(Controller);
   const std::vector<OpRecord>& records() const { return records_; }
 
@@ -57,10 +60,12 @@ class Controller : public sc_core::sc_module {
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void command_thread();
   void execute(const CommandDescriptor& d);
+  void execute_vector(const CommandDescriptor& d);
 
   const LocalMap map_;
   Dma& dma_;
   PeArray& array_;
+  VectorUnit& vector_unit_;
   const sc_core::sc_time clock_;
   CommandDescriptor pending_{};
   bool busy_ = false;

@@ -76,6 +76,11 @@ double mac_energy_pj(const EnergyParams& p, const workloads::NumberFormat& weigh
   return (multiply + add + registers) * p.technology_scale;
 }
 
+double vector_op_energy_pj(const EnergyParams& p, const workloads::NumberFormat& format) {
+  const double op = format.is_float() ? fp_add_pj(p, format.kind) : int_add_pj(p, format.bits);
+  return op * p.technology_scale;
+}
+
 double sram_energy_pj_per_bit(const EnergyParams& p, std::uint64_t size_bytes, bool write) {
   // Log-log interpolation through the three published points: energy grows sub-linearly
   // with capacity (about capacity^0.5 here).

@@ -42,6 +42,9 @@ EnergyParams parse_energy(const sim::ConfigNode& energy);
 /// Energy of one MAC with these formats (multiplier + accumulator adder + operand registers).
 double mac_energy_pj(const EnergyParams& p, const workloads::NumberFormat& weight,
                      const workloads::NumberFormat& activation, std::uint32_t acc_bits);
+/// Energy of one elementwise vector operation (an add-class operation at that format; a
+/// multiply-add costs two).
+double vector_op_energy_pj(const EnergyParams& p, const workloads::NumberFormat& format);
 /// Energy per bit read (write = false) or written from an SRAM of `size_bytes`.
 double sram_energy_pj_per_bit(const EnergyParams& p, std::uint64_t size_bytes, bool write);
 

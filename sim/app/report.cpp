@@ -100,6 +100,8 @@ std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
   out << "  \"clock_mhz\": " << params.accelerator.clock_mhz << ",\n";
   out << "  \"pe_rows\": " << params.accelerator.pe_array.rows << ",\n";
   out << "  \"pe_cols\": " << params.accelerator.pe_array.cols << ",\n";
+  out << "  \"iterations\": " << info.iterations << ",\n";
+  out << "  \"param_memory_bytes\": " << info.param_memory_bytes << ",\n";
   out << "  \"total_cycles\": " << r.total_cycles << ",\n";
   out << "  \"compute_cycles\": " << r.compute_cycles << ",\n";
   out << "  \"stall_cycles\": " << r.stall_cycles << ",\n";
@@ -154,8 +156,8 @@ std::string layers_csv(const platforms::RunResult& r) {
   std::ostringstream out;
   out << "layer_index,name,type,phase,cycles,compute_cycles,stall_cycles,macs,pe_utilization,"
          "dram_read_bytes,dram_write_bytes,sram_read_bytes,sram_write_bytes,tiles,tile_m,tile_n,"
-         "tile_k,loop_order,w_bits,a_bits,energy_pj,energy_mac_pj,energy_sram_pj,energy_dram_pj,"
-         "energy_leakage_pj";
+         "tile_k,loop_order,w_bits,a_bits,vector_ops,energy_pj,energy_mac_pj,energy_sram_pj,"
+         "energy_dram_pj,energy_vector_pj,energy_leakage_pj";
   for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
     out << ",dram_" << workloads::tensor_class_name(static_cast<workloads::TensorClass>(c))
         << "_bytes";
@@ -168,10 +170,10 @@ std::string layers_csv(const platforms::RunResult& r) {
         << number(l.pe_utilization) << ',' << l.dram_read_bytes << ',' << l.dram_write_bytes
         << ',' << l.sram_read_bytes << ',' << l.sram_write_bytes << ',' << l.tiles << ','
         << l.tile_m << ',' << l.tile_n << ',' << l.tile_k << ',' << l.loop_order << ','
-        << l.w_format << ',' << l.a_format << ','
-        << pj(l.energy_mac + l.energy_sram + l.energy_dram + l.energy_leakage) << ','
-        << pj(l.energy_mac) << ',' << pj(l.energy_sram) << ',' << pj(l.energy_dram) << ','
-        << pj(l.energy_leakage);
+        << l.w_format << ',' << l.a_format << ',' << l.vector_ops << ','
+        << pj(l.energy_mac + l.energy_sram + l.energy_dram + l.energy_vector + l.energy_leakage)
+        << ',' << pj(l.energy_mac) << ',' << pj(l.energy_sram) << ',' << pj(l.energy_dram) << ','
+        << pj(l.energy_vector) << ',' << pj(l.energy_leakage);
     for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
       out << ',' << l.dram_bytes_by_class[c];
     }
@@ -207,9 +209,10 @@ void print_summary(std::ostream& out, const RunInfo& info, const platforms::RunR
     const auto& e = r.energy;
     const double total = e.total() > 0 ? static_cast<double>(e.total()) : 1.0;
     std::snprintf(line, sizeof(line),
-                  "  energy         %s: MAC %.1f%%, SRAM %.1f%%, DRAM %.1f%%, leakage %.1f%%\n",
+                  "  energy         %s: MAC %.1f%%, SRAM %.1f%%, DRAM %.1f%%, vector %.1f%%, "
+                  "leakage %.1f%%\n",
                   human_energy(e.total()).c_str(), 100.0 * e.mac / total, 100.0 * e.sram / total,
-                  100.0 * e.dram / total, 100.0 * e.leakage / total);
+                  100.0 * e.dram / total, 100.0 * e.vector / total, 100.0 * e.leakage / total);
     out << line;
     if (r.checked_ops > 0) {
       out << "  functional     " << r.checked_ops << " ops matched the reference product\n";

@@ -16,6 +16,8 @@ struct RunInfo {
   std::string workload;
   std::string scheme;
   double sim_wall_seconds = 0;
+  std::uint64_t param_memory_bytes = 0;  // every copy of the parameters plus optimizer state
+  std::uint64_t iterations = 1;          // training iterations the run stands for
 };
 
 /// summary.json text.

@@ -89,7 +89,8 @@ int run_command(int argc, const char* const* argv) {
       "workload,w", po::value(&options.workload)->default_value(options.workload),
       "built-in workload name or a workload YAML file (e.g. --workload tiny_cnn)")(
       "scheme", po::value(&options.scheme),
-      "inference (default); training schemes fp32|qat|rct are not simulated yet")(
+      "inference (default), or one training iteration under fp32, qat or rct "
+      "(docs/training.md)")(
       "config", po::value(&options.config_file),
       "a config.resolved.yaml from an earlier run: reproduces it exactly (replaces --platform "
       "and --workload)")("set,s", po::value(&options.sets)->composing(),
@@ -165,6 +166,8 @@ int run_command(int argc, const char* const* argv) {
     const platforms::RunResult result =
         platforms::simulate(setup.platform, setup.network, setup.program, planned, vcd.get());
     RunInfo info{platform_name, workload_name, setup.scheme, 0.0};
+    info.param_memory_bytes = workloads::parameter_memory_bytes(
+        setup.network, setup.precision, workloads::parse_scheme(setup.scheme), setup.training);
     write_text(staging / "layers.csv", layers_csv(result));
     if (!reports.empty() && result.feasible) write_scalesim(staging / "scalesim", setup, result);
     if (vcd) vcd->write_file((staging / "trace.vcd").string());

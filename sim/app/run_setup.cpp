@@ -81,22 +81,24 @@ RunSetup prepare_run(const RunOptions& options) {
 
   sim::ConfigNode root = config.root();
   setup.scheme = root.get_choice("scheme", "inference", {"inference", "fp32", "qat", "rct"});
-  if (setup.scheme != "inference") {
-    root.fail("scheme", "only 'inference' is simulated so far (training schemes are being "
-                        "built), got '" + setup.scheme + "'");
-  }
   setup.platform = platforms::parse_platform(root);
   const sim::ConfigNode workload = root.child("workload");
   setup.network = workloads::parse_network(workload);
   const std::vector<workloads::LayerPrecision> precision =
       workloads::parse_precision(workload.child("precision"), setup.network);
+  setup.training = workloads::parse_training(root.child("training"));
+  setup.precision = precision;
   config.check_all_read();
 
-  setup.program = workloads::lower_inference(setup.network, precision);
+  setup.program = workloads::lower_program(setup.network, precision,
+                                           workloads::parse_scheme(setup.scheme), setup.training);
   if (setup.platform.sim.functional) {
     for (auto& op : setup.program.ops) {
       const auto& layer = setup.network.layers[op.layer];
-      if (layer.is_conv()) continue;
+      if (layer.is_conv() || op.kind != workloads::OpKind::kGemm ||
+          op.phase != workloads::Phase::kFwd) {
+        continue;
+      }
       const auto& p = precision[op.layer];
       if (p.w.name() != "8" || p.a.name() != "8" || p.acc.name() != "32") {
         root.child("sim").fail("functional", "needs int8 weights and activations with int32 "

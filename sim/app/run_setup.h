@@ -10,6 +10,7 @@
 #include "sim/core/config.h"
 #include "workloads/network/network.h"
 #include "workloads/training/program.h"
+#include "workloads/training/training.h"
 
 namespace app {
 
@@ -32,6 +33,8 @@ struct RunSetup {
   workloads::Network network;
   workloads::Program program;
   std::string scheme;
+  workloads::TrainingParams training;
+  std::vector<workloads::LayerPrecision> precision;
 };
 
 /// Loads, overrides, parses and validates; throws sim::ConfigError on any user mistake.

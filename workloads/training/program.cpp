@@ -54,6 +54,30 @@ std::uint64_t packed_bytes(std::uint64_t elements, std::uint32_t bits,
   return (elements * stored_bits + 7) / 8;
 }
 
+const char* tensor_role_name(TensorRole role) {
+  switch (role) {
+    case TensorRole::kInput:
+      return "input";
+    case TensorRole::kOutput:
+      return "output";
+    case TensorRole::kWeight:
+      return "weight";
+    case TensorRole::kMaster:
+      return "master";
+    case TensorRole::kWeightGrad:
+      return "weight_grad";
+    case TensorRole::kInputGrad:
+      return "input_grad";
+    case TensorRole::kOutputGrad:
+      return "output_grad";
+    case TensorRole::kState0:
+      return "state0";
+    case TensorRole::kState1:
+      return "state1";
+  }
+  return "input";
+}
+
 Program lower_inference(const Network& network, const std::vector<LayerPrecision>& precision) {
   Program program;
   program.scheme = Scheme::kInference;
@@ -68,6 +92,7 @@ Program lower_inference(const Network& network, const std::vector<LayerPrecision
     const LayerPrecision p = layer_precision(i);
     // A layer writes its output in the width the next layer reads.
     const NumberFormat out = i + 1 < network.layers.size() ? layer_precision(i + 1).a : p.a;
+    if (!network.layers[i].runs_on_pe_array()) continue;
     GemmOp op;
     op.layer = i;
     op.phase = Phase::kFwd;

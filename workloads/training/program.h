@@ -45,8 +45,34 @@ struct TensorRef {
   NumberKind kind = NumberKind::kInt;
 };
 
-/// One matrix product C (m x n) = A (m x k) * B (k x n), repeated `groups` times.
+/// GEMMs run on the PE array, vector ops on the vector unit.
+enum class OpKind : std::uint8_t { kGemm, kVector };
+
+/// Where an op's tensor lives, so the driver can give it a DRAM address: the layer that owns
+/// it and its role in that layer.
+enum class TensorRole : std::uint8_t {
+  kInput,        // the layer's input activation (the previous layer's output)
+  kOutput,       // the layer's output activation
+  kWeight,       // the weights GEMMs read (quantised copy under QAT)
+  kMaster,       // QAT's FP32 master weights
+  kWeightGrad,   // dW
+  kInputGrad,    // dX (the previous layer's output gradient)
+  kOutputGrad,   // dY
+  kState0,       // optimizer state (momentum, Adam's first moment)
+  kState1,       // Adam's second moment
+};
+
+/// One operand of a vector op.
+struct VectorOperand {
+  TensorRef ref;
+  TensorRole role = TensorRole::kInput;
+};
+
+/// One op of a program. A GEMM computes C (m x n) = A (m x k) * B (k x n), repeated `groups`
+/// times; a vector op streams `elements` through the vector unit, reading `inputs` and
+/// writing `outputs` element by element.
 struct GemmOp {
+  OpKind kind = OpKind::kGemm;
   std::uint32_t layer = 0;  // index into Network::layers
   Phase phase = Phase::kFwd;
   GemmShape shape;
@@ -54,7 +80,20 @@ struct GemmOp {
   TensorRef b{TensorClass::kWeight, 8};      // stationary candidate operand (filters)
   TensorRef c{TensorClass::kActivation, 8};  // result
   std::uint32_t acc_bits = 32;               // partial-sum width
+  // GEMM operand roles (what the driver allocates for A, B and C).
+  TensorRole a_role = TensorRole::kInput, b_role = TensorRole::kWeight,
+             c_role = TensorRole::kOutput;
+  bool conv_geometry = true;  // A is read as a convolution input (halo), else a plain matrix
+  // Vector ops.
+  std::string name;  // e.g. "relu", "sgd_momentum", "quantize"
+  std::uint64_t elements = 0;
+  std::uint32_t ops_per_element = 1;  // arithmetic operations per element
+  std::vector<VectorOperand> inputs;
+  std::vector<VectorOperand> outputs;
 };
+
+/// Short name of a role ("input", "weight_grad", ...).
+const char* tensor_role_name(TensorRole role);
 
 /// An iteration's operations, in execution order.
 struct Program {

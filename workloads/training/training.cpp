@@ -1,0 +1,238 @@
+#include "workloads/training/training.h"
+
+namespace workloads {
+
+TrainingParams parse_training(const sim::ConfigNode& node) {
+  TrainingParams p;
+  p.optimizer = node.get_choice("optimizer", p.optimizer, {"sgd", "sgd_momentum", "adam"});
+  p.rct_optimizer =
+      node.get_choice("rct_optimizer", p.rct_optimizer, {"sgd", "sgd_momentum", "adam"});
+  p.optimizer_state_bits = static_cast<std::uint32_t>(
+      node.get_positive("optimizer_state_bits", p.optimizer_state_bits));
+  if (p.optimizer_state_bits > 32) {
+    node.fail("optimizer_state_bits", "must be at most 32, got " +
+                                          std::to_string(p.optimizer_state_bits));
+  }
+  p.qat_gradient = node.get<std::string>("qat_gradient", p.qat_gradient);
+  NumberFormat check;
+  if (!parse_number_format(p.qat_gradient, check)) {
+    node.fail("qat_gradient", "must be an integer width from 1 to 32 or fp32|fp16|bf16, got '" +
+                                  p.qat_gradient + "'");
+  }
+  p.recompute_activations = node.get<bool>("recompute_activations", p.recompute_activations);
+  p.iterations = node.get_positive("iterations", p.iterations);
+  return p;
+}
+
+Scheme parse_scheme(const std::string& name) {
+  if (name == "fp32") return Scheme::kFp32;
+  if (name == "qat") return Scheme::kQat;
+  if (name == "rct") return Scheme::kRct;
+  return Scheme::kInference;
+}
+
+namespace {
+
+constexpr NumberFormat kFp32{NumberKind::kFp32, 32};
+
+TensorRef ref(TensorClass cls, const NumberFormat& f) { return TensorRef{cls, f.bits, f.kind}; }
+
+/// Formats a scheme uses for one layer.
+struct SchemeFormats {
+  NumberFormat w, a, g, acc, state;
+};
+
+SchemeFormats formats(const LayerPrecision& p, Scheme scheme, const TrainingParams& t) {
+  SchemeFormats f{p.w, p.a, p.g, p.acc, {NumberKind::kInt, t.optimizer_state_bits}};
+  if (t.optimizer_state_bits == 32) f.state = kFp32;
+  switch (scheme) {
+    case Scheme::kFp32:
+      f = {kFp32, kFp32, kFp32, kFp32, kFp32};
+      break;
+    case Scheme::kQat:
+      parse_number_format(t.qat_gradient, f.g);
+      break;
+    case Scheme::kRct:
+    case Scheme::kInference:
+      break;
+  }
+  return f;
+}
+
+std::uint32_t state_tensors(const std::string& optimizer) {
+  return optimizer == "adam" ? 2 : optimizer == "sgd_momentum" ? 1 : 0;
+}
+
+}  // namespace
+
+Program lower_program(const Network& network, const std::vector<LayerPrecision>& precision,
+                      Scheme scheme, const TrainingParams& training) {
+  Program program;
+  program.scheme = scheme;
+  const std::size_t count = network.layers.size();
+  auto layer_formats = [&](std::size_t i) {
+    return formats(i < precision.size() ? precision[i] : LayerPrecision{}, scheme, training);
+  };
+  auto gemm_op = [&](std::uint32_t i, Phase phase) {
+    GemmOp op;
+    op.kind = OpKind::kGemm;
+    op.layer = i;
+    op.phase = phase;
+    op.acc_bits = layer_formats(i).acc.bits;
+    return op;
+  };
+
+  // Forward: every layer in order; its outputs are the activations saved for backward.
+  auto forward = [&](std::uint32_t i, Phase phase) {
+    const Layer& layer = network.layers[i];
+    const SchemeFormats f = layer_formats(i);
+    const NumberFormat out = i + 1 < count ? layer_formats(i + 1).a : f.a;
+    if (!layer.runs_on_pe_array()) {
+      GemmOp op;
+      op.kind = OpKind::kVector;
+      op.layer = i;
+      op.phase = phase;
+      op.name = layer.op.empty() ? "vector" : layer.op;
+      op.elements = std::max(layer.output_elements(network.batch),
+                             layer.input_elements(network.batch));
+      op.inputs = {{ref(TensorClass::kActivation, f.a), TensorRole::kInput}};
+      op.outputs = {{ref(TensorClass::kActivation, out), TensorRole::kOutput}};
+      return op;
+    }
+    GemmOp op = gemm_op(i, phase);
+    op.shape = layer.gemm(network.batch);
+    op.a = ref(TensorClass::kActivation, f.a);
+    op.b = ref(TensorClass::kWeight, f.w);
+    op.c = ref(TensorClass::kActivation, out);
+    return op;
+  };
+  // Layout layers (flatten, reshape, ...) only rename data; they cost nothing here.
+  auto is_layout = [&](std::uint32_t i) { return network.layers[i].type == LayerType::kLayout; };
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (!is_layout(i)) program.ops.push_back(forward(i, Phase::kFwd));
+  }
+  if (scheme == Scheme::kInference) return program;
+
+  // Loss: softmax and cross-entropy over the last output produce the first gradient.
+  {
+    const std::uint32_t last = static_cast<std::uint32_t>(count - 1);
+    GemmOp loss;
+    loss.kind = OpKind::kVector;
+    loss.layer = last;
+    loss.phase = Phase::kBwdData;
+    loss.name = "softmax_cross_entropy";
+    loss.elements = network.layers[last].output_elements(network.batch);
+    loss.ops_per_element = 4;
+    loss.inputs = {{ref(TensorClass::kActivation, layer_formats(last).a), TensorRole::kOutput}};
+    loss.outputs = {{ref(TensorClass::kGradient, layer_formats(last).g), TensorRole::kOutputGrad}};
+    program.ops.push_back(loss);
+  }
+
+  // Backward, last layer first.
+  for (std::uint32_t step = 0; step < count; ++step) {
+    const std::uint32_t i = static_cast<std::uint32_t>(count - 1 - step);
+    const Layer& layer = network.layers[i];
+    const SchemeFormats f = layer_formats(i);
+    if (is_layout(i)) continue;
+    if (!layer.runs_on_pe_array()) {
+      GemmOp op;
+      op.kind = OpKind::kVector;
+      op.layer = i;
+      op.phase = Phase::kBwdData;
+      op.name = (layer.op.empty() ? std::string("vector") : layer.op) + "_backward";
+      op.elements = std::max(layer.output_elements(network.batch),
+                             layer.input_elements(network.batch));
+      op.inputs = {{ref(TensorClass::kGradient, f.g), TensorRole::kOutputGrad},
+                   {ref(TensorClass::kActivation, f.a), TensorRole::kInput}};
+      op.outputs = {{ref(TensorClass::kGradient, f.g), TensorRole::kInputGrad}};
+      if (i > 0) program.ops.push_back(op);
+      continue;
+    }
+    const GemmShape fwd = layer.gemm(network.batch);
+    if (training.recompute_activations && i > 0 && !is_layout(i - 1)) {
+      // The saved input is not kept: the previous layer's forward runs again.
+      program.ops.push_back(forward(i - 1, Phase::kBwdData));
+    }
+    // Backward-data: dX (m x k) = dY (m x n) * W^T (n x k); not needed for the first layer.
+    if (i > 0) {
+      GemmOp op = gemm_op(i, Phase::kBwdData);
+      // Grouped (depthwise) layers fold their groups into the rows: same MACs and operands.
+      op.shape = {fwd.m * fwd.groups, fwd.k, fwd.n, 1};
+      op.a = ref(TensorClass::kGradient, f.g);
+      op.b = ref(TensorClass::kWeight, f.w);
+      op.c = ref(TensorClass::kGradient, layer_formats(i - 1).g);
+      op.a_role = TensorRole::kOutputGrad;
+      op.b_role = TensorRole::kWeight;
+      op.c_role = TensorRole::kInputGrad;
+      op.conv_geometry = false;
+      program.ops.push_back(op);
+    }
+    // Backward-weight: dW (k x n) = X^T (k x m) * dY (m x n), reading the saved input again.
+    {
+      GemmOp op = gemm_op(i, Phase::kBwdWeight);
+      op.shape = {fwd.k, fwd.n * fwd.groups, fwd.m, 1};
+      op.a = ref(TensorClass::kActivation, f.a);
+      op.b = ref(TensorClass::kGradient, f.g);
+      op.c = ref(TensorClass::kGradient, scheme == Scheme::kRct ? f.g : kFp32);
+      op.a_role = TensorRole::kInput;
+      op.b_role = TensorRole::kOutputGrad;
+      op.c_role = TensorRole::kWeightGrad;
+      op.conv_geometry = false;
+      program.ops.push_back(op);
+    }
+    // Update: an elementwise pass over the layer's parameters on the vector unit.
+    {
+      GemmOp op;
+      op.kind = OpKind::kVector;
+      op.layer = i;
+      op.phase = Phase::kUpdate;
+      op.elements = layer.weight_elements();
+      const std::string optimizer =
+          scheme == Scheme::kRct ? training.rct_optimizer : training.optimizer;
+      const std::uint32_t states = state_tensors(optimizer);
+      op.name = optimizer + (scheme == Scheme::kQat ? "_master_quantize" : "") +
+                (scheme == Scheme::kRct ? "_stochastic_rounding" : "");
+      op.ops_per_element = 2 + 3 * states + (scheme == Scheme::kFp32 ? 0 : 2);
+      const TensorRef grad = scheme == Scheme::kRct ? ref(TensorClass::kGradient, f.g)
+                                                    : ref(TensorClass::kGradient, kFp32);
+      if (scheme == Scheme::kQat) {
+        // The FP32 master is read and written; the quantised copy the GEMMs read is written.
+        op.inputs.push_back({ref(TensorClass::kMasterWeight, kFp32), TensorRole::kMaster});
+        op.outputs.push_back({ref(TensorClass::kMasterWeight, kFp32), TensorRole::kMaster});
+        op.outputs.push_back({ref(TensorClass::kWeight, f.w), TensorRole::kWeight});
+      } else {
+        op.inputs.push_back({ref(TensorClass::kWeight, f.w), TensorRole::kWeight});
+        op.outputs.push_back({ref(TensorClass::kWeight, f.w), TensorRole::kWeight});
+      }
+      op.inputs.push_back({grad, TensorRole::kWeightGrad});
+      for (std::uint32_t s = 0; s < states; ++s) {
+        const TensorRole role = s == 0 ? TensorRole::kState0 : TensorRole::kState1;
+        op.inputs.push_back({ref(TensorClass::kOptimizerState, f.state), role});
+        op.outputs.push_back({ref(TensorClass::kOptimizerState, f.state), role});
+      }
+      program.ops.push_back(op);
+    }
+  }
+  return program;
+}
+
+std::uint64_t parameter_memory_bytes(const Network& network,
+                                     const std::vector<LayerPrecision>& precision, Scheme scheme,
+                                     const TrainingParams& training) {
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < network.layers.size(); ++i) {
+    const std::uint64_t params = network.layers[i].weight_elements();
+    const SchemeFormats f =
+        formats(i < precision.size() ? precision[i] : LayerPrecision{}, scheme, training);
+    bits += params * f.w.bits;
+    if (scheme == Scheme::kQat) bits += params * 32;  // the FP32 master copy
+    if (scheme != Scheme::kInference) {
+      const std::string optimizer =
+          scheme == Scheme::kRct ? training.rct_optimizer : training.optimizer;
+      bits += params * f.state.bits * state_tensors(optimizer);
+    }
+  }
+  return (bits + 7) / 8;
+}
+
+}  // namespace workloads

@@ -1,0 +1,42 @@
+#pragma once
+// Lowering a network into one training iteration: forward, backward-data, backward-weight and
+// the weight update, under a scheme (fp32, qat, rct) that decides formats and which tensors
+// exist. Every choice the papers leave open is a parameter (docs/training.md).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/core/config.h"
+#include "workloads/network/network.h"
+#include "workloads/training/precision.h"
+#include "workloads/training/program.h"
+
+namespace workloads {
+
+/// `training` section.
+struct TrainingParams {
+  std::string optimizer = "sgd_momentum";  // fp32 and qat: sgd | sgd_momentum | adam
+  std::string rct_optimizer = "sgd";       // rct keeps no full-precision state by default
+  std::uint32_t optimizer_state_bits = 32;
+  std::string qat_gradient = "fp32";  // format of gradients under QAT ("fp32" or a width)
+  bool recompute_activations = false;  // re-run the forward GEMM instead of re-reading inputs
+  std::uint64_t iterations = 1;        // iterations the run stands for
+};
+TrainingParams parse_training(const sim::ConfigNode& node);
+
+/// Parses a scheme name ("inference", "fp32", "qat", "rct").
+Scheme parse_scheme(const std::string& name);
+
+/// One iteration of `scheme` over `network` with per-layer `precision` (weights of a layer in
+/// rct and qat use its w format; fp32 ignores precision). Inference is the forward pass only.
+Program lower_program(const Network& network, const std::vector<LayerPrecision>& precision,
+                      Scheme scheme, const TrainingParams& training);
+
+/// Parameter memory of a scheme in bytes: every copy of the weights the scheme keeps, plus
+/// optimizer state.
+std::uint64_t parameter_memory_bytes(const Network& network,
+                                     const std::vector<LayerPrecision>& precision, Scheme scheme,
+                                     const TrainingParams& training);
+
+}  // namespace workloads
