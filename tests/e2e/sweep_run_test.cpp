@@ -188,6 +188,27 @@ TEST_F(SweepRun, ShardsMergeToTheSingleMachineResults) {
   EXPECT_NE(missing.err.find("shards missing: 1/3, 2/3"), std::string::npos) << missing.err;
 }
 
+TEST_F(SweepRun, InvalidCombinationOfValuesIsAnErrorRowThatResumeKeeps) {
+  // Each value is valid alone; functional checking with 4-bit weights is not.
+  const std::string file = write_sweep(
+      "base: {platform: edge_npu, workload: tiny_cnn}\n"
+      "axes:\n"
+      "  - {key: sim.functional, values: [false, true]}\n"
+      "  - {key: workload.precision.w_bits, values: [8, 4]}\n");
+  const std::string out = dir_ + "/out";
+  const auto r = run_edgesim("sweep '" + file + "' --no-progress --out '" + out + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string csv = read_file(out + "/results.csv");
+  EXPECT_NE(csv.find("\n3,error,\"--set: sim.functional: needs int8 weights"), std::string::npos)
+      << csv;
+  for (const char* p : {"\n0,ok,", "\n1,ok,", "\n2,ok,"}) EXPECT_NE(csv.find(p), std::string::npos);
+  const std::string before = e2e::csv_without_wall_time(out + "/results.csv");
+  const auto again = run_edgesim("sweep '" + file + "' --no-progress --resume --out '" + out + "'");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("4 points (0 run, 4 reused"), std::string::npos) << again.out;
+  EXPECT_EQ(e2e::csv_without_wall_time(out + "/results.csv"), before);
+}
+
 TEST_F(SweepRun, SweepFileErrorsAreOneLineAndNothingRuns) {
   const std::string file = write_sweep(
       "base: {platform: edge_npu, workload: tiny_cnn}\n"
