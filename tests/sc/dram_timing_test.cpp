@@ -68,6 +68,34 @@ struct Harness {
 
 }  // namespace
 
+TEST(BusyCalendar, FindsTheEarliestFreeSlotAndNeverDoubleBooks) {
+  // Against a brute-force occupancy map of 4000 time units.
+  models::BusyCalendar calendar;
+  std::vector<bool> busy(4000, false);
+  std::uint64_t seed = 7;
+  const auto next = [&](std::uint64_t bound) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return (seed >> 33) % bound;
+  };
+  for (int i = 0; i < 600; ++i) {
+    const std::uint64_t earliest = next(3000);
+    const std::uint64_t length = 1 + next(6);
+    std::uint64_t expected = earliest;
+    while (true) {
+      bool free = true;
+      for (std::uint64_t t = expected; t < expected + length; ++t) free = free && !busy[t];
+      if (free) break;
+      ++expected;
+    }
+    const std::uint64_t slot = calendar.find(earliest, length);
+    ASSERT_EQ(slot, expected) << "reservation " << i;
+    calendar.reserve(slot, length);
+    for (std::uint64_t t = slot; t < slot + length; ++t) busy[t] = true;
+  }
+  calendar.forget_before(1500);
+  EXPECT_EQ(calendar.find(3990, 1) >= 3990, true);
+}
+
 TEST(DramTiming, ClosedBankCostsRcdPlusClPlusBurst) {
   Harness h(make_params({}));
   const auto& p = h.params;

@@ -68,11 +68,32 @@ std::uint64_t DramAddressMapper::encode(const DramAddress& a) const {
   return index;
 }
 
+namespace {
+
+/// First element of [first, last) for which `after(element)` holds, `after` being false then
+/// true along the range; searched from the back, since queries are mostly about recent times.
+template <typename Iterator, typename Predicate>
+Iterator partition_from_back(Iterator first, Iterator last, Predicate after) {
+  std::ptrdiff_t step = 1;
+  Iterator high = last;
+  while (high != first) {
+    const Iterator probe = high - std::min<std::ptrdiff_t>(step, high - first);
+    if (!after(*probe)) {
+      return std::partition_point(probe, high, [&](const auto& x) { return !after(x); });
+    }
+    high = probe;
+    step *= 2;
+  }
+  return first;
+}
+
+}  // namespace
+
 std::uint64_t BusyCalendar::find(std::uint64_t earliest, std::uint64_t length) const {
   if (length == 0) return earliest;
   auto it =
-      std::upper_bound(intervals_.begin() + static_cast<std::ptrdiff_t>(head_), intervals_.end(),
-                       earliest, [](std::uint64_t t, const Interval& i) { return t < i.end; });
+      partition_from_back(intervals_.begin() + static_cast<std::ptrdiff_t>(head_), intervals_.end(),
+                          [&](const Interval& i) { return i.end > earliest; });
   std::uint64_t t = earliest;
   for (; it != intervals_.end(); ++it) {
     if (it->start >= t + length) return t;
@@ -93,8 +114,8 @@ void BusyCalendar::reserve(std::uint64_t start, std::uint64_t length) {
     return;
   }
   const auto first = intervals_.begin() + static_cast<std::ptrdiff_t>(head_);
-  auto it = std::upper_bound(first, intervals_.end(), start,
-                             [](std::uint64_t t, const Interval& i) { return t < i.start; });
+  auto it = partition_from_back(first, intervals_.end(),
+                                [&](const Interval& i) { return i.start > start; });
   // `it` is the first interval starting after `start`; merge with touching neighbours.
   const bool joins_previous = it != first && std::prev(it)->end == start;
   const bool joins_next = it != intervals_.end() && it->start == end;
