@@ -237,6 +237,9 @@ const std::vector<std::pair<std::string, std::string>>& derived_quantities() {
       {"sram_total_bytes",
        "on-chip buffer bytes: unified_bytes when accelerator.sram.organisation is unified, "
        "else ifmap_bytes + weight_bytes + ofmap_bytes"},
+      {"mean_w_bits",
+       "weight bits averaged over the workload's layers (workload.precision.layers.<name>."
+       "w_bits, else workload.precision.w_bits; fp16/bf16 count 16, fp32 32)"},
   };
   return kDerived;
 }
@@ -261,6 +264,29 @@ std::optional<std::string> derived_value(const std::string& name, const ValueLoo
     return number_text(number("accelerator.sram.ifmap_bytes") +
                        number("accelerator.sram.weight_bytes") +
                        number("accelerator.sram.ofmap_bytes"));
+  }
+  if (name == "mean_w_bits") {
+    const auto bits_of = [&](const std::optional<std::string>& text) -> std::optional<double> {
+      if (!text) return std::nullopt;
+      double value = 0;
+      if (parse_number(*text, value)) return value;
+      if (*text == "fp32") return 32.0;
+      if (*text == "fp16" || *text == "bf16") return 16.0;
+      throw std::invalid_argument(name + ": '" + *text + "' is not a weight width");
+    };
+    const double global = bits_of(config("workload.precision.w_bits")).value_or(8.0);
+    double sum = 0;
+    std::size_t layers = 0;
+    for (;; ++layers) {
+      const auto layer = config("workload.layers[" + std::to_string(layers) + "].name");
+      if (!layer) break;
+      auto bits = bits_of(config("workload.precision.layers." + *layer + ".w_bits"));
+      if (!bits)
+        bits = bits_of(config("workload.precision.layers." + std::to_string(layers) + ".w_bits"));
+      sum += bits.value_or(global);
+    }
+    if (layers == 0) throw std::invalid_argument(name + " needs the workload's layers");
+    return number_text(sum / static_cast<double>(layers));
   }
   return std::nullopt;
 }

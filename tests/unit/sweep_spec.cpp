@@ -204,4 +204,23 @@ TEST(SweepConstraint, ComparesArithmeticOverKeysAndDerivedQuantities) {
   EXPECT_THROW(sweep::Constraint("rows <="), std::invalid_argument);
 }
 
+TEST(SweepConstraint, MeanWeightBitsAveragesPerLayerWidthsOverTheGlobalOne) {
+  const std::map<std::string, std::string> config = {
+      {"workload.layers[0].name", "conv1"},
+      {"workload.layers[1].name", "conv2"},
+      {"workload.layers[2].name", "fc"},
+      {"workload.layers[3].name", "head"},
+      {"workload.precision.w_bits", "8"},
+      {"workload.precision.layers.conv2.w_bits", "2"},
+      {"workload.precision.layers.2.w_bits", "4"},
+      {"workload.precision.layers.head.w_bits", "fp16"}};
+  const sweep::ValueLookup lookup = [&](const std::string& k) -> std::optional<std::string> {
+    const auto j = config.find(k);
+    return j == config.end() ? std::nullopt : std::optional<std::string>(j->second);
+  };
+  EXPECT_EQ(sweep::derived_value("mean_w_bits", lookup), "7.5");  // (8 + 2 + 4 + 16) / 4
+  EXPECT_THROW(sweep::derived_value("pe_count", lookup), std::invalid_argument);
+  EXPECT_EQ(sweep::derived_value("not_derived", lookup), std::nullopt);
+}
+
 }  // namespace
