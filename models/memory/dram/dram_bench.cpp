@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 
 #include "models/memory/dram/dram.h"
@@ -146,18 +147,23 @@ void DramBenchIssuer::complete(Slot& slot, std::uint64_t completion_ps) {
 }
 
 void DramBenchIssuer::run_lt() {
-  // Temporal decoupling: request i arrives when request i-K has completed (K in flight);
-  // the issuer runs ahead of kernel time and synchronises once per quantum.
+  // Temporal decoupling: a request is issued as soon as fewer than K are in flight (when the
+  // earliest in-flight one completes); the issuer runs ahead of kernel time and synchronises
+  // once per quantum.
   const std::uint64_t quantum_ps = 1000000;
   const std::size_t in_flight = slots_.size();
-  std::vector<std::uint64_t> completion(in_flight, 0);
+  std::vector<std::uint64_t> completions;  // min-heap of in-flight completion times
+  completions.reserve(in_flight + 1);
   Slot& slot = slots_.front();
   DramRequest request;
   std::uint64_t arrival = 0;
-  std::uint64_t index = 0;
   bool first = true;
   while (generator_.next(request)) {
-    arrival = std::max(arrival, completion[index % in_flight]);
+    if (completions.size() == in_flight) {
+      std::pop_heap(completions.begin(), completions.end(), std::greater<std::uint64_t>());
+      arrival = std::max(arrival, completions.back());
+      completions.pop_back();
+    }
     std::uint64_t now = now_ps();
     if (arrival > now + quantum_ps) {
       sc_core::wait(sc_core::sc_time::from_value((arrival - now) / resolution_ps_));
@@ -172,9 +178,9 @@ void DramBenchIssuer::run_lt() {
     sc_core::sc_time delay = sc_core::sc_time::from_value((arrival - now) / resolution_ps_);
     out->b_transport(slot.payload, delay);
     const std::uint64_t done = now + delay.value() * resolution_ps_;
-    completion[index % in_flight] = done;
+    completions.push_back(done);
+    std::push_heap(completions.begin(), completions.end(), std::greater<std::uint64_t>());
     complete(slot, done);
-    ++index;
   }
 }
 
