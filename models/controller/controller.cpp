@@ -5,6 +5,8 @@
 #include <cstring>
 #include <memory>
 
+#include "sim/core/timeline.h"
+
 namespace models {
 
 namespace {
@@ -95,9 +97,10 @@ Controller::Controller(const sc_core::sc_module_name& name, const LocalMap& map,
   stats.add(prefix + "stall_cycles", stall_cycles_, sim::Unit::kCycles,
             "cycles the PE array waited for operand loads or result buffer space");
   if (vcd_) {
-    vcd_layer_ = vcd_->add_signal(this->name(), "layer_index", 16);
-    vcd_queue_ = vcd_->add_signal(this->name(), "queue_depth", 8);
-    vcd_stall_ = vcd_->add_signal(this->name(), "stalled", 1);
+    vcd_layer_ = vcd_->add_signal(this->name(), "layer_index", 16, sim::TraceLevel::kLayer);
+    vcd_queue_ = vcd_->add_signal(this->name(), "queue_depth", 8, sim::TraceLevel::kLayer);
+    vcd_stall_ = vcd_->add_signal(this->name(), "stalled", 1, sim::TraceLevel::kTile);
+    if (vcd_->timeline()) timeline_track_ = vcd_->timeline()->track(this->name());
   }
 }
 
@@ -311,6 +314,10 @@ void Controller::execute(const CommandDescriptor& d) {
       if (vcd_) {
         vcd_->change(vcd_stall_, static_cast<std::uint64_t>(array_free.value()), 1);
         vcd_->change(vcd_stall_, static_cast<std::uint64_t>(compute_start.value()), 0);
+        if (vcd_->timeline()) {
+          vcd_->timeline()->slice(timeline_track_, "stall", array_free.value(),
+                                  compute_start.value(), {{"cycles", waited}});
+        }
       }
     }
     const workloads::TileFootprint f =
@@ -363,8 +370,13 @@ void Controller::execute_vector(const CommandDescriptor& d) {
   if (vcd_) vcd_->change(vcd_layer_, record.start_ps, d.layer);
   const std::uint32_t cb = map_.container_bits;
   const std::uint64_t slots = map_.double_buffer ? 2 : 1;
-  const std::uint64_t chunk = d.tile_m;
+  const std::uint64_t chunk = std::max<std::uint64_t>(d.tile_m, 1);
   const std::uint64_t chunks = (d.elements + chunk - 1) / chunk;
+  if (chunks == 0) {
+    record.end_ps = record.start_ps;
+    records_.push_back(record);
+    return;
+  }
 
   // Every stream of a chunk has a slot in the result buffer (the vector unit's scratchpad).
   std::vector<std::uint64_t> stream_offset;

@@ -11,5 +11,6 @@ int dram_bench_command(int argc, const char* const* argv);
 int sweep_command(int argc, const char* const* argv);
 int report_command(int argc, const char* const* argv);
 int export_command(int argc, const char* const* argv);
+int compare_command(int argc, const char* const* argv);
 
 }  // namespace app

@@ -17,6 +17,11 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  run          simulate one design point and write a run directory\n"
     "               e.g. edgesim run --platform edge_npu --workload tiny_cnn --out runs/a\n"
+    "  compare      the same workload under several schemes side by side (fp32, qat, rct)\n"
+    "               e.g. edgesim compare --schemes fp32,qat,rct --workload tiny_cnn\n"
+    "  sweep        a design-space sweep from a sweep file, in parallel (edgesim sweep --help)\n"
+    "  report       the HTML report of a sweep directory\n"
+    "  export       a workload as a SCALE-Sim topology CSV\n"
     "  train        train a small network on Fashion-MNIST for real (fp32, qat, rct)\n"
     "               e.g. edgesim train --model mlp --scheme rct --epochs 1 --out runs/t\n"
     "  dram-bench   drive the DRAM model alone with a traffic pattern\n"
@@ -54,11 +59,12 @@ int sc_main(int argc, char* argv[]) {
     if (command == "sweep") return app::sweep_command(argc - 1, argv + 1);
     if (command == "report") return app::report_command(argc - 1, argv + 1);
     if (command == "export") return app::export_command(argc - 1, argv + 1);
+    if (command == "compare") return app::compare_command(argc - 1, argv + 1);
     std::string message = "edgesim: unknown command '" + command + "'";
     const std::string suggestion = sim::closest_match(
-        command, {"run", "train", "dram-bench", "sweep", "report", "export"});
+        command, {"run", "train", "dram-bench", "sweep", "report", "export", "compare"});
     if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
-    throw sim::ConfigError(message + "; expected run, train, dram-bench, sweep, report or export (see edgesim --help)");
+    throw sim::ConfigError(message + "; expected run, compare, train, dram-bench, sweep, report or export (see edgesim --help)");
   } catch (const sim::ConfigError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

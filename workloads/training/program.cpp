@@ -98,7 +98,8 @@ Program lower_inference(const Network& network, const std::vector<LayerPrecision
     op.phase = Phase::kFwd;
     op.shape = network.layers[i].gemm(network.batch);
     op.a = ref(TensorClass::kActivation, p.a);
-    op.b = ref(TensorClass::kWeight, p.w);
+    op.b = network.layers[i].b_is_weight ? ref(TensorClass::kWeight, p.w)
+                                         : ref(TensorClass::kActivation, p.a);
     op.c = ref(TensorClass::kActivation, out);
     op.acc_bits = p.acc.bits;
     program.ops.push_back(op);

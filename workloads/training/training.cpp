@@ -102,7 +102,8 @@ Program lower_program(const Network& network, const std::vector<LayerPrecision>&
     GemmOp op = gemm_op(i, phase);
     op.shape = layer.gemm(network.batch);
     op.a = ref(TensorClass::kActivation, f.a);
-    op.b = ref(TensorClass::kWeight, f.w);
+    // Attention's second operand is an activation, not a weight.
+    op.b = layer.b_is_weight ? ref(TensorClass::kWeight, f.w) : ref(TensorClass::kActivation, f.a);
     op.c = ref(TensorClass::kActivation, out);
     return op;
   };
@@ -159,7 +160,8 @@ Program lower_program(const Network& network, const std::vector<LayerPrecision>&
       // Grouped (depthwise) layers fold their groups into the rows: same MACs and operands.
       op.shape = {fwd.m * fwd.groups, fwd.k, fwd.n, 1};
       op.a = ref(TensorClass::kGradient, f.g);
-      op.b = ref(TensorClass::kWeight, f.w);
+      op.b = layer.b_is_weight ? ref(TensorClass::kWeight, f.w)
+                               : ref(TensorClass::kActivation, f.a);
       op.c = ref(TensorClass::kGradient, layer_formats(i - 1).g);
       op.a_role = TensorRole::kOutputGrad;
       op.b_role = TensorRole::kWeight;
@@ -180,8 +182,9 @@ Program lower_program(const Network& network, const std::vector<LayerPrecision>&
       op.conv_geometry = false;
       program.ops.push_back(op);
     }
-    // Update: an elementwise pass over the layer's parameters on the vector unit.
-    {
+    // Update: an elementwise pass over the layer's parameters on the vector unit (layers whose
+    // second operand is an activation, such as attention's products, have none).
+    if (layer.weight_elements() > 0) {
       GemmOp op;
       op.kind = OpKind::kVector;
       op.layer = i;
