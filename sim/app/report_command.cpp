@@ -22,14 +22,16 @@ int report_command(int argc, const char* const* argv) {
       "Example: edgesim sweep examples/sweeps/array_sram_dataflow.yaml --out sweeps/asd && "
       "edgesim report sweeps/asd\n\nOptions");
   described.add_options()("help,h", "show this help")(
-      "out,o", po::value(&out_file), "write the page here instead of DIR/report.html")(
-      "dir", po::value(&dir), "the sweep results directory");
+      "out,o", po::value(&out_file), "write the page here instead of DIR/report.html");
+  po::options_description hidden;
+  hidden.add_options()("dir", po::value(&dir), "the sweep results directory");
+  po::options_description all;
+  all.add(described).add(hidden);
   po::positional_options_description positional;
   positional.add("dir", 1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(described).positional(positional).run(),
-              vm);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw sim::ConfigError(std::string("edgesim report: ") + e.what() +

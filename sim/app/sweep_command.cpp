@@ -69,14 +69,16 @@ int merge_command(int argc, const char* const* argv) {
       "Example: edgesim sweep merge sweeps/x/shards/shard-0 sweeps/x/shards/shard-1 --out "
       "sweeps/x\n\nOptions");
   described.add_options()("help,h", "show this help")("out,o", po::value(&out_dir),
-                                                      "directory for the merged results")(
-      "dirs", po::value(&dirs)->composing(), "shard result directories");
+                                                      "directory for the merged results");
+  po::options_description hidden;
+  hidden.add_options()("dirs", po::value(&dirs)->composing(), "shard result directories");
+  po::options_description all;
+  all.add(described).add(hidden);
   po::positional_options_description positional;
   positional.add("dirs", -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(described).positional(positional).run(),
-              vm);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw sim::ConfigError(std::string("edgesim sweep merge: ") + e.what() +
@@ -148,14 +150,16 @@ int sweep_command(int argc, const char* const* argv) {
       "shards", po::value(&shards), "number of shards for --slurm (default: min(points, 8))")(
       "slurm-opts", po::value(&slurm_opts),
       "extra sbatch options for both jobs, e.g. \"--partition=short --time=01:00:00\"")(
-      "dry-run", po::bool_switch(&dry_run), "with --slurm: write the scripts, do not submit")(
-      "file", po::value(&file), "the sweep file (YAML)");
+      "dry-run", po::bool_switch(&dry_run), "with --slurm: write the scripts, do not submit");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&file), "the sweep file (YAML)");
+  po::options_description all;
+  all.add(described).add(hidden);
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(described).positional(positional).run(),
-              vm);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw sim::ConfigError(std::string("edgesim sweep: ") + e.what() +
