@@ -85,3 +85,23 @@ TEST(Schedule, ReaderRejectsMalformedFilesWithLineAndColumn) {
   EXPECT_EQ(expect_error(header + "0,fc1,5,5,8,8,8,1,0.5\n"),
             "s.csv:2: iter_end: expected a value > iter_begin, got '5'");
 }
+
+TEST(Schedule, ConstantWidthRangesMergeWindowsWithoutChanges) {
+  q::BitwidthSchedule s;
+  s.rows.push_back({0, "fc1", 0, 100, 8, 8, 8, 1.0, 0.5});
+  s.rows.push_back({1, "fc2", 0, 100, 8, 8, 8, 1.0, 0.5});
+  s.rows.push_back({0, "fc1", 100, 200, 8, 8, 8, 1.0, 0.5});  // no change at 100
+  s.rows.push_back({1, "fc2", 100, 200, 8, 8, 8, 1.0, 0.5});
+  s.rows.push_back({0, "fc1", 200, 300, 9, 8, 8, 1.0, 0.5});  // fc1 changes at 200
+  s.rows.push_back({1, "fc2", 200, 300, 8, 8, 8, 1.0, 0.5});
+  s.rows.push_back({0, "fc1", 300, 350, 9, 8, 8, 1.0, 0.5});
+  s.rows.push_back({1, "fc2", 300, 350, 7, 8, 8, 1.0, 0.5});  // fc2 changes at 300
+  const auto ranges = s.constant_width_ranges();
+  ASSERT_EQ(ranges.size(), 3u);
+  EXPECT_EQ(ranges[0].begin, 0u);
+  EXPECT_EQ(ranges[0].end, 200u);
+  EXPECT_EQ(ranges[1].begin, 200u);
+  EXPECT_EQ(ranges[1].end, 300u);
+  EXPECT_EQ(ranges[2].begin, 300u);
+  EXPECT_EQ(ranges[2].end, 350u);
+}

@@ -105,6 +105,30 @@ double BitwidthSchedule::mean_w_bits(std::uint32_t layer) const {
   return iterations == 0 ? 0.0 : weighted / static_cast<double>(iterations);
 }
 
+std::vector<IterationRange> BitwidthSchedule::constant_width_ranges() const {
+  // Candidate boundaries: every row start; keep those where some layer's widths change.
+  std::vector<std::uint64_t> starts;
+  for (const auto& row : rows) starts.push_back(row.iter_begin);
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  const auto same_widths = [](const ScheduleRow* a, const ScheduleRow* b) {
+    if (!a || !b) return a == b;
+    return a->w_bits == b->w_bits && a->a_bits == b->a_bits && a->g_bits == b->g_bits;
+  };
+  const std::uint32_t layers = layer_count();
+  std::vector<IterationRange> ranges;
+  for (std::uint64_t start : starts) {
+    bool changes = ranges.empty();
+    for (std::uint32_t layer = 0; layer < layers && !changes; ++layer)
+      changes = !same_widths(find(layer, start - 1), find(layer, start));
+    if (!changes) continue;
+    if (!ranges.empty()) ranges.back().end = start;
+    ranges.push_back({start, 0});
+  }
+  if (!ranges.empty()) ranges.back().end = iteration_count();
+  return ranges;
+}
+
 const char* schedule_csv_header() {
   return "layer,layer_name,iter_begin,iter_end,w_bits,a_bits,g_bits,g_avg,underflow_fraction";
 }

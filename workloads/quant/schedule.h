@@ -24,6 +24,12 @@ struct ScheduleRow {
   double underflow_fraction = 0;  // share of weight updates smaller than one step, in [0, 1]
 };
 
+/// Iterations [begin, end).
+struct IterationRange {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+};
+
 /// A whole schedule: rows grouped by layer, each layer's rows contiguous in iterations.
 struct BitwidthSchedule {
   std::vector<ScheduleRow> rows;
@@ -36,6 +42,10 @@ struct BitwidthSchedule {
   const ScheduleRow* find(std::uint32_t layer, std::uint64_t iteration) const;
   /// Iteration-weighted mean weight width of one layer.
   double mean_w_bits(std::uint32_t layer) const;
+  /// The maximal iteration ranges over which no layer's w/a/g widths change, in order and
+  /// covering [0, iteration_count()): a simulator runs one iteration per range and counts
+  /// it (end - begin) times.
+  std::vector<IterationRange> constant_width_ranges() const;
 };
 
 /// The header line of schedule.csv, without newline.
