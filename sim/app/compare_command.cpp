@@ -124,6 +124,7 @@ int compare_command(int argc, const char* const* argv) {
   std::string schemes_text = "fp32,qat,rct";
   RunOptions options;
   std::string out_dir;
+  std::vector<std::string> scheme_sets;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   bool quiet = false;
   po::options_description described(
@@ -141,7 +142,10 @@ int compare_command(int argc, const char* const* argv) {
       "built-in workload name or workload YAML file")(
       "set,s", po::value(&options.sets)->composing(),
       "override a config key for every scheme (repeatable), e.g. "
-      "--set workload.precision.w_bits=4")("out,o", po::value(&out_dir),
+      "--set workload.precision.w_bits=4")(
+      "scheme-set", po::value(&scheme_sets)->composing(),
+      "override a key for one scheme only (repeatable), SCHEME:key.path=value, e.g. "
+      "--scheme-set rct:workload.precision.w_bits=6")("out,o", po::value(&out_dir),
                                           "output directory (default runs/compare-<workload>)")(
       "jobs,j", po::value(&jobs)->default_value(jobs), "schemes simulated at once")(
       "quiet,q", po::bool_switch(&quiet), "print nothing on success");
@@ -172,11 +176,23 @@ int compare_command(int argc, const char* const* argv) {
   }
   if (schemes.size() < 2) throw sim::ConfigError("--schemes: expected at least two schemes");
 
+  // Per-scheme overrides follow the common ones.
+  std::map<std::string, std::vector<std::string>> extra_sets;
+  for (const auto& entry : scheme_sets) {
+    const auto colon = entry.find(':');
+    const std::string scheme = colon == std::string::npos ? "" : entry.substr(0, colon);
+    if (std::find(schemes.begin(), schemes.end(), scheme) == schemes.end()) {
+      throw sim::ConfigError("--scheme-set " + entry +
+                             ": expected SCHEME:key.path=value with a scheme from --schemes");
+    }
+    extra_sets[scheme].push_back(entry.substr(colon + 1));
+  }
   // Every scheme's config is checked before anything runs.
   std::string workload_name;
   for (const auto& s : schemes) {
     RunOptions check = options;
     check.scheme = s;
+    for (const auto& set : extra_sets[s]) check.sets.push_back(set);
     workload_name = prepare_run(check).network.name;
   }
   if (out_dir.empty()) out_dir = "runs/compare-" + workload_name;
@@ -195,9 +211,11 @@ int compare_command(int argc, const char* const* argv) {
       std::vector<std::string> args = {"edgesim", "run",        "-q",          "--platform",
                                        options.platform, "--workload", options.workload,
                                        "--scheme", s, "--out", (fs::path(out_dir) / s).string()};
-      for (const auto& set : options.sets) {
-        args.push_back("--set");
-        args.push_back(set);
+      for (const auto* list : {&options.sets, &extra_sets[s]}) {
+        for (const auto& set : *list) {
+          args.push_back("--set");
+          args.push_back(set);
+        }
       }
       const pid_t pid = fork();
       if (pid == 0) {
