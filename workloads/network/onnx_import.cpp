@@ -304,8 +304,12 @@ class Importer {
       initializers.insert(init.name());
     }
     std::map<std::string, std::int64_t> symbols;
-    for (const auto& [name, value] : options_.dims)
+    for (const auto& [name, value] : options_.dims) {
+      if (value > static_cast<std::uint64_t>(kMaxDim)) {
+        fail("workload.onnx.dims." + name + ": must be at most 2^40, got " + std::to_string(value));
+      }
       symbols[name] = static_cast<std::int64_t>(value);
+    }
     bool batch_known = false;
     std::uint32_t batch = options_.batch;
     for (const auto& input : graph_.input()) {
@@ -411,8 +415,28 @@ class Importer {
                           "with constant folding and fixed input shapes)");
     }
     std::vector<std::int64_t> out;
-    for (const double v : t.values) out.push_back(static_cast<std::int64_t>(v));
+    for (const double v : t.values) out.push_back(to_int(node, v, what));
     return out;
+  }
+
+  /// A folded value as an integer; values beyond +-2^50 (or not finite) are an error, not
+  /// an overflow.
+  std::int64_t to_int(const onnx::NodeProto& node, double v, const std::string& what) const {
+    if (!std::isfinite(v) || std::fabs(v) > static_cast<double>(kMaxElements)) {
+      fail_node(node, what + " holds a value out of range");
+    }
+    return static_cast<std::int64_t>(v);
+  }
+
+  /// Window attributes (kernel, strides, dilations: 1..2^40; pads: 0..2^40).
+  void check_window_attr(const onnx::NodeProto& node, const Dims& values, const char* name,
+                         std::int64_t lowest) const {
+    for (const auto v : values) {
+      if (v < lowest || v > kMaxDim) {
+        fail_node(node, std::string(name) + " " + dims_text(values) + " must be from " +
+                            std::to_string(lowest) + " to 2^40");
+      }
+    }
   }
 
   // ---- attributes ---------------------------------------------------------------------
@@ -445,7 +469,7 @@ class Importer {
   std::int64_t norm_axis(const onnx::NodeProto& node, std::int64_t axis, std::size_t rank) const {
     const auto r = static_cast<std::int64_t>(rank);
     const std::int64_t a = axis < 0 ? axis + r : axis;
-    if (a < 0 || a >= std::max<std::int64_t>(r, 1)) {
+    if (a < 0 || a >= r) {
       fail_node(node, "axis " + std::to_string(axis) + " is out of range for rank " +
                           std::to_string(rank));
     }
@@ -618,6 +642,10 @@ class Importer {
       fail_node(node,
                 "pads " + dims_text(pads) + " must have " + std::to_string(2 * n) + " values");
     }
+    check_window_attr(node, kernel, "kernel_shape", 1);
+    check_window_attr(node, strides, "strides", 1);
+    check_window_attr(node, dilations, "dilations", 1);
+    check_window_attr(node, pads, "pads", 0);
     Dims out(n);
     for (std::size_t i = 0; i < n; ++i) {
       const std::int64_t s = strides[i], d = dilations[i], k = kernel[i];
@@ -666,7 +694,7 @@ class Importer {
     }
     const std::int64_t group = attr_int(node, "group", 1);
     const std::int64_t c = x.dims[1], m = w.dims[0];
-    if (group <= 0 || c % group != 0 || m % group != 0 || w.dims[1] * group != c) {
+    if (group <= 0 || group > c || c % group != 0 || m % group != 0 || w.dims[1] * group != c) {
       fail_node(node, "group " + std::to_string(group) + " does not divide input " +
                           dims_text(x.dims) + " and weights " + dims_text(w.dims));
     }
@@ -1135,6 +1163,11 @@ class Importer {
         continue;
       }
       if (shape[i] < 0) fail_node(node, "shape " + dims_text(shape) + " has a negative size");
+      if (shape[i] > kMaxDim ||
+          (shape[i] > 0 && static_cast<std::uint64_t>(known) >
+                               kMaxElements / static_cast<std::uint64_t>(shape[i]))) {
+        fail_node(node, "shape " + dims_text(shape) + " is too large");
+      }
       known *= shape[i];
     }
     const auto total = static_cast<std::int64_t>(x.elements());
@@ -1376,7 +1409,7 @@ class Importer {
     if (data.has_values && indices.has_values && data.dims.size() == 1) {
       y.has_values = true;
       for (const double v : indices.values) {
-        auto i = static_cast<std::int64_t>(v);
+        auto i = to_int(node, v, "the indices");
         if (i < 0) i += data.dims[0];
         if (i < 0 || i >= data.dims[0])
           fail_node(node, "index " + std::to_string(v) + " is out of range");
@@ -1457,7 +1490,7 @@ class Importer {
       }
       for (std::size_t i = 0; i < rank; ++i) {
         y.dims[i] =
-            static_cast<std::int64_t>(std::floor(static_cast<double>(x.dims[i]) * scales[i]));
+            to_int(node, std::floor(static_cast<double>(x.dims[i]) * scales[i]), "the scales");
       }
     }
     y.elem_type = x.elem_type;
@@ -1540,8 +1573,8 @@ class Importer {
       }
       const double d = delta.values[0];
       if (d == 0) fail_node(node, "delta must not be 0");
-      const auto count = static_cast<std::int64_t>(
-          std::max(0.0, std::ceil((limit.values[0] - start.values[0]) / d)));
+      const std::int64_t count = to_int(
+          node, std::max(0.0, std::ceil((limit.values[0] - start.values[0]) / d)), "the range");
       y.dims = {count};
       y.elem_type = start.elem_type;
       if (static_cast<std::uint64_t>(count) <= kMaxValues) {
@@ -1567,6 +1600,9 @@ class Importer {
       y.has_values = tensor_values(t, y.elements(), y.values);
     } else if (name == "sparse_value") {
       for (const auto d : a->sparse_tensor().dims()) y.dims.push_back(d);
+      for (const auto d : y.dims) {
+        if (d < 0 || d > kMaxDim) fail_node(node, "invalid constant shape " + dims_text(y.dims));
+      }
     } else if (name == "value_int") {
       y.has_values = true;
       y.values = {static_cast<double>(a->i())};
