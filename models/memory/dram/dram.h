@@ -31,14 +31,16 @@ class Dram : public sc_core::sc_module {
 
   const DramParams& params() const { return params_; }
   const DramCounters& counters() const { return counters_; }
-  /// Energy in pJ of everything counted so far (call account_until first for idle refreshes).
+  /// Energy in pJ of everything counted so far (call account_until first: it drains the
+  /// write buffers and counts refreshes and background time up to the end of the run).
   double energy_pj() const { return dram_energy_pj(params_, counters_); }
   /// Row hits over all bursts that needed a row (0 when none).
   double row_hit_rate() const;
   /// Mean transaction latency in ns (0 when none).
   double average_latency_ns() const;
-  /// Performs refreshes due until `now` and accounts background time up to it; also done
-  /// automatically at end_of_simulation().
+  /// Sends buffered writes to the DRAM, performs refreshes due until `now` and accounts
+  /// background time up to it. Call it after sc_start() returns, before reading counters;
+  /// end_of_simulation() does it too, but SystemC calls that only after sc_stop().
   void account_until(const sc_core::sc_time& now);
   /// The functional memory (tests and loaders).
   DramStorage& storage() { return storage_; }

@@ -116,9 +116,10 @@ class DramTiming {
         check_column_slots_ ? c.column_slots.find(from_ps, tccd_ps_) : from_ps;
     return c.data_bus.find(slot + cl_ps_, burst_ps_) - cl_ps_;
   }
-  /// Performs the refreshes due up to `now_ps` and accounts background time to it.
+  /// Drains the write buffers, performs the refreshes due up to `now_ps` and accounts
+  /// background time to it.
   void advance_to(std::uint64_t now_ps);
-  /// Latency of a row hit on an idle bus, in ps: CL (or CWL) plus the burst.
+  /// Data-bus time of one burst, in ps.
   std::uint64_t burst_ps() const { return burst_ps_; }
 
  private:
