@@ -143,6 +143,8 @@ int compare_command(int argc, const char* const* argv) {
       "set,s", po::value(&options.sets)->composing(),
       "override a config key for every scheme (repeatable), e.g. "
       "--set workload.precision.w_bits=4")(
+      "bitwidth-schedule", po::value(&options.bitwidth_schedule),
+      "per-layer widths from a schedule.csv written by `edgesim train`, for every scheme")(
       "scheme-set", po::value(&scheme_sets)->composing(),
       "override a key for one scheme only (repeatable), SCHEME:key.path=value, e.g. "
       "--scheme-set rct:workload.precision.w_bits=6")("out,o", po::value(&out_dir),
@@ -211,6 +213,10 @@ int compare_command(int argc, const char* const* argv) {
       std::vector<std::string> args = {"edgesim", "run",        "-q",          "--platform",
                                        options.platform, "--workload", options.workload,
                                        "--scheme", s, "--out", (fs::path(out_dir) / s).string()};
+      if (!options.bitwidth_schedule.empty()) {
+        args.push_back("--bitwidth-schedule");
+        args.push_back(options.bitwidth_schedule);
+      }
       for (const auto* list : {&options.sets, &extra_sets[s]}) {
         for (const auto& set : *list) {
           args.push_back("--set");

@@ -9,6 +9,8 @@
 #include "sim/app/commands.h"
 #include "sim/app/report.h"
 #include "sim/app/run_setup.h"
+#include "sim/core/gtkw_writer.h"
+#include "sim/core/timeline.h"
 #include "sim/core/vcd_writer.h"
 #include "sim/report/scalesim_report.h"
 
@@ -98,10 +100,15 @@ int run_command(int argc, const char* const* argv) {
                          "(e.g. --set accelerator.pe_array.rows=32 --set workload.batch=4)")(
       "out,o", po::value(&out_dir),
       "run directory (default runs/<platform>-<workload>-<timestamp>)")(
-      "vcd", po::bool_switch(&options.vcd), "write trace.vcd (same as --set trace.vcd=true)")(
+      "vcd", po::bool_switch(&options.vcd),
+      "write trace.vcd and trace.gtkw (same as --set trace.vcd=true; level, window and "
+      "signal filters under trace.*, docs/traces.md)")(
       "scalesim-config", po::value(&options.scalesim_config),
       "a SCALE-Sim .cfg (array size, SRAM sizes, dataflow) applied over the platform; turns on "
       "sim.scalesim_compat (e.g. --scalesim-config scale.cfg --topology resnet18.csv)")(
+      "bitwidth-schedule", po::value(&options.bitwidth_schedule),
+      "per-layer widths from a schedule.csv written by `edgesim train` (same as --set "
+      "workload.precision.schedule=FILE)")(
       "topology", po::value(&topology),
       "a SCALE-Sim topology CSV as the workload (same as --workload FILE.csv)")(
       "topology-format", po::value(&options.topology_format)->default_value("auto"),
@@ -158,8 +165,18 @@ int run_command(int argc, const char* const* argv) {
   if (ec) throw sim::ConfigError("--out: cannot create " + staging.string() + ": " + ec.message());
 
   try {
+    // Tracing (docs/traces.md): a timeline-only run still uses a VcdWriter, declaring no
+    // signals, as the one trace handle the components see.
+    const platforms::TraceParams& trace = setup.platform.trace;
     std::unique_ptr<sim::VcdWriter> vcd;
-    if (setup.platform.trace.vcd) vcd = std::make_unique<sim::VcdWriter>();
+    std::unique_ptr<sim::Timeline> timeline;
+    if (trace.vcd || trace.timeline) {
+      vcd = std::make_unique<sim::VcdWriter>(platforms::vcd_options(trace));
+    }
+    if (trace.timeline) {
+      timeline = std::make_unique<sim::Timeline>(trace.window_start_ps, trace.window_end_ps);
+      vcd->attach_timeline(timeline.get());
+    }
     write_text(staging / "config.resolved.yaml", setup.config->resolved_yaml());
     const platforms::PlannedProgram planned =
         platforms::plan_program(setup.platform, setup.network, setup.program);
@@ -170,7 +187,12 @@ int run_command(int argc, const char* const* argv) {
         setup.network, setup.precision, workloads::parse_scheme(setup.scheme), setup.training);
     write_text(staging / "layers.csv", layers_csv(result));
     if (!reports.empty() && result.feasible) write_scalesim(staging / "scalesim", setup, result);
-    if (vcd) vcd->write_file((staging / "trace.vcd").string());
+    if (trace.vcd) {
+      vcd->write_file((staging / "trace.vcd").string());
+      sim::write_gtkw(*vcd, (staging / "trace.gtkw").string(), "trace.vcd",
+                      fs::absolute(final_dir).lexically_normal().string());
+    }
+    if (timeline) timeline->write_file((staging / "timeline.json").string());
     info.sim_wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     // summary.json is written last: its presence marks a complete run directory.

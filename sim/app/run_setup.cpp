@@ -76,6 +76,9 @@ RunSetup prepare_run(const RunOptions& options) {
     platforms::apply_scalesim_config(options.scalesim_config, config);
   }
   if (!options.scheme.empty()) config.apply_override("scheme=" + options.scheme);
+  if (!options.bitwidth_schedule.empty()) {
+    config.apply_override("workload.precision.schedule=" + options.bitwidth_schedule);
+  }
   for (const auto& assignment : options.sets) config.apply_override(assignment);
   if (options.vcd) config.apply_override("trace.vcd=true");
 
