@@ -86,9 +86,6 @@ Program lower_inference(const Network& network, const std::vector<LayerPrecision
   };
   auto ref = [](TensorClass cls, const NumberFormat& f) { return TensorRef{cls, f.bits, f.kind}; };
   for (std::uint32_t i = 0; i < network.layers.size(); ++i) {
-    // Vector and layout layers do no PE-array work; they get their own ops with the vector
-    // unit (issue 12 leaves them without traffic for now).
-    if (!network.layers[i].runs_on_pe_array()) continue;
     const LayerPrecision p = layer_precision(i);
     // A layer writes its output in the width the next layer reads.
     const NumberFormat out = i + 1 < network.layers.size() ? layer_precision(i + 1).a : p.a;
