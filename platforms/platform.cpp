@@ -6,6 +6,7 @@
 #include <tlm>
 
 #include "models/memory/dram/dram.h"
+#include "sim/core/timeline.h"
 
 namespace platforms {
 
@@ -42,13 +43,57 @@ PlatformParams parse_platform(const sim::ConfigNode& root) {
   p.sim.quantum_ns = s.get_in_range("quantum_ns", p.sim.quantum_ns, 0.001, 1e9);
   p.sim.functional = s.get<bool>("functional", p.sim.functional);
   p.sim.scalesim_compat = s.get<bool>("scalesim_compat", p.sim.scalesim_compat);
+  p.sim.scalesim_replay = s.get<bool>("scalesim_replay", p.sim.scalesim_replay);
   p.sim.seed = s.get<std::uint64_t>("seed", p.sim.seed);
   p.sim.max_functional_macs = s.get_positive("max_functional_macs", p.sim.max_functional_macs);
 
   const sim::ConfigNode t = root.child("trace");
   p.trace.vcd = t.get<bool>("vcd", p.trace.vcd);
+  p.trace.timeline = t.get<bool>("timeline", p.trace.timeline);
+  const std::string fidelity_level =
+      p.accelerator.pe_array.fidelity == "cycle" ? "cycle" : "tile";
+  p.trace.level = t.get_choice("level", fidelity_level, {"layer", "tile", "cycle"});
+  p.trace.window = t.get<std::string>("window", p.trace.window);
+  if (!p.trace.window.empty()) {
+    const auto colon = p.trace.window.find(':');
+    auto ns_to_ps = [&](const std::string& text, std::uint64_t fallback) {
+      if (text.empty()) return fallback;
+      std::size_t used = 0;
+      double ns = -1;
+      try {
+        ns = std::stod(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != text.size() || !(ns >= 0)) {
+        t.fail("window", "must be START_NS:END_NS with non-negative numbers, got " + p.trace.window);
+      }
+      return static_cast<std::uint64_t>(ns * 1000.0 + 0.5);
+    };
+    if (colon == std::string::npos) {
+      t.fail("window", "must be START_NS:END_NS (e.g. 0:50000), got " + p.trace.window);
+    }
+    p.trace.window_start_ps = ns_to_ps(p.trace.window.substr(0, colon), 0);
+    p.trace.window_end_ps = ns_to_ps(p.trace.window.substr(colon + 1), ~std::uint64_t{0});
+    if (p.trace.window_end_ps <= p.trace.window_start_ps) {
+      t.fail("window", "END_NS must be greater than START_NS, got " + p.trace.window);
+    }
+  }
+  p.trace.signals = t.get_string_list("signals", p.trace.signals);
+  p.trace.rate_window_ns = t.get_in_range("rate_window_ns", p.trace.rate_window_ns, 0.001, 1e9);
   p.energy = models::parse_energy(root.child("energy"));
   return p;
+}
+
+sim::VcdOptions vcd_options(const TraceParams& trace) {
+  sim::VcdOptions o;
+  o.level = sim::parse_trace_level(trace.level).value_or(sim::TraceLevel::kTile);
+  o.window_start_ps = trace.window_start_ps;
+  o.window_end_ps = trace.window_end_ps;
+  o.signals = trace.signals;
+  o.rate_window_ps = static_cast<std::uint64_t>(trace.rate_window_ns * 1000.0 + 0.5);
+  o.record_signals = trace.vcd;
+  return o;
 }
 
 workloads::TilerParams tiler_params(const PlatformParams& params) {
@@ -433,6 +478,69 @@ void account_energy(const PlatformParams& params, const workloads::Program& prog
   total.add(&EnergyBreakdown::dram, compute, other, standing);
 }
 
+/// What a trace can only be given once the run's figures are known: names for the layer and
+/// op indices, the energy consumed so far (stepping at the end of each op, the op's share of
+/// its layers.csv row, up to the run's total at the end), and one timeline slice per op.
+void finish_trace(const workloads::Network& network, const workloads::Program& program,
+                  const Top& top, const RunResult& result, sim::VcdWriter& vcd) {
+  const auto finish_ps = static_cast<std::uint64_t>(top.host.finish_time().value());
+  std::vector<std::string> names;
+  for (const auto& layer : network.layers) names.push_back(layer.name);
+  if (const auto id = vcd.find_signal("top.controller.layer_index")) vcd.set_legend(*id, names);
+  names.clear();
+  for (const auto& op : program.ops) names.push_back(op.name);
+  if (const auto id = vcd.find_signal("top.host.op_index")) vcd.set_legend(*id, names);
+  names.clear();
+  for (std::size_t p = 0; p < workloads::kPhaseCount; ++p) {
+    names.push_back(workloads::phase_name(static_cast<workloads::Phase>(p)));
+  }
+  if (const auto id = vcd.find_signal("top.host.phase")) vcd.set_legend(*id, names);
+
+  const auto& records = top.controller.records();
+  const auto energy = vcd.add_signal("top.energy", "cumulative_pj", 64, sim::TraceLevel::kLayer);
+  std::vector<std::uint64_t> row_ps(result.layers.size(), 0);
+  auto row_of = [&](const models::OpRecord& r) {
+    for (std::size_t i = 0; i < result.layers.size(); ++i) {
+      if (result.layers[i].layer == r.layer &&
+          result.layers[i].phase_index == static_cast<std::uint32_t>(r.phase)) {
+        return i;
+      }
+    }
+    return result.layers.size();
+  };
+  for (const auto& r : records) {
+    const std::size_t row = row_of(r);
+    if (row < row_ps.size()) row_ps[row] += r.end_ps - r.start_ps;
+  }
+  double fj = 0;
+  vcd.change(energy, 0, 0);
+  for (const auto& r : records) {
+    const std::size_t row = row_of(r);
+    if (row < row_ps.size() && row_ps[row] > 0) {
+      const auto& l = result.layers[row];
+      const double row_fj = static_cast<double>(l.energy_mac + l.energy_sram + l.energy_dram +
+                                                l.energy_vector + l.energy_leakage);
+      fj += row_fj * static_cast<double>(r.end_ps - r.start_ps) / static_cast<double>(row_ps[row]);
+    }
+    vcd.change(energy, r.end_ps, static_cast<std::uint64_t>(fj / 1000.0 + 0.5));
+  }
+  vcd.change(energy, finish_ps, (result.energy.total() + 500) / 1000);
+  vcd.set_end_time(finish_ps);
+
+  if (sim::Timeline* timeline = vcd.timeline()) {
+    const auto track = timeline->track("top.controller");
+    for (const auto& r : records) {
+      timeline->slice(track,
+                      network.layers[r.layer].name + " " + workloads::phase_name(r.phase),
+                      r.start_ps, r.end_ps,
+                      {{"op_index", r.op_index},
+                       {"compute_cycles", r.compute_cycles},
+                       {"stall_cycles", r.stall_cycles},
+                       {"tiles", r.tiles}});
+    }
+  }
+}
+
 }  // namespace
 
 RunResult simulate(const PlatformParams& params, const workloads::Network& network,
@@ -530,6 +638,7 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
   result.pe_utilization =
       result.total_cycles ? static_cast<double>(result.macs) / (result.total_cycles * pes) : 0;
   account_energy(params, program, top, result);
+  if (vcd) finish_trace(network, program, top, result, *vcd);
   for (const auto& entry : stats.entries()) result.counters.emplace_back(entry.name, *entry.value);
   return result;
 }

@@ -40,14 +40,24 @@ struct SimParams {
   double quantum_ns = 1000.0;   // global quantum for temporal decoupling
   bool functional = false;      // real int8 data through DMA, SRAM and PE array (gemm/fc)
   bool scalesim_compat = false;
+  bool scalesim_replay = false;  // SCALE-Sim's own DRAM prefetch model for its report columns
   std::uint64_t seed = 1;
   std::uint64_t max_functional_macs = 1ULL << 26;
 };
 
-/// `trace` section.
+/// `trace` section (docs/traces.md).
 struct TraceParams {
-  bool vcd = false;
+  bool vcd = false;                // write trace.vcd and trace.gtkw
+  bool timeline = false;           // write timeline.json (Perfetto / chrome://tracing)
+  std::string level = "";          // layer | tile | cycle; "" = cycle at cycle fidelity, else tile
+  std::string window = "";         // "START_NS:END_NS" (either side may be empty); "" = all
+  std::vector<std::string> signals;  // glob patterns over full signal names; empty = all
+  double rate_window_ns = 1000.0;  // window of the per-window (rate) signals
+  std::uint64_t window_start_ps = 0;  // derived from `window`
+  std::uint64_t window_end_ps = ~std::uint64_t{0};
 };
+/// The VcdWriter options a trace section asks for.
+sim::VcdOptions vcd_options(const TraceParams& trace);
 
 /// Every parameter of a platform.
 struct PlatformParams {
@@ -132,6 +142,9 @@ PlannedProgram plan_program(const PlatformParams& params, const workloads::Netwo
 
 /// Elaborates the platform, runs the program to completion and collects the results.
 /// A process can do this once (SystemC elaborates one simulation per process).
+/// With `vcd` (tracing on), components record their signals in it and slices in its attached
+/// timeline; once the run's figures are known the writer also gets the layer and op legends,
+/// the cumulative energy and the end time, and the timeline one slice per op.
 RunResult simulate(const PlatformParams& params, const workloads::Network& network,
                    const workloads::Program& program, const PlannedProgram& planned,
                    sim::VcdWriter* vcd);

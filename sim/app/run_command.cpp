@@ -51,6 +51,18 @@ void write_scalesim(const fs::path& dir, const RunSetup& setup,
   for (std::size_t i = 0; i < result.layers.size() && i < setup.network.layers.size(); ++i) {
     const auto& layer = setup.network.layers[i];
     const auto& simulated = result.layers[i];
+    if (setup.platform.sim.scalesim_replay) {
+      // SCALE-Sim's own double-buffered prefetch model gives its exact DRAM columns.
+      models::ScalesimMemoryConfig memory;
+      memory.ifmap_sram_bytes = setup.platform.accelerator.sram.ifmap_bytes;
+      memory.filter_sram_bytes = setup.platform.accelerator.sram.weight_bytes;
+      memory.ofmap_sram_bytes = setup.platform.accelerator.sram.ofmap_bytes;
+      for (auto& row : report::scalesim_replayed_rows_for_layer(
+               layer, setup.network.batch, pe.rows, pe.cols, pe.dataflow, memory)) {
+        rows.push_back(row);
+      }
+      continue;
+    }
     auto layer_rows = report::scalesim_rows_for_layer(
         layer, setup.network.batch, pe.rows, pe.cols, pe.dataflow,
         compat ? models::Accounting::kScalesimCompat : models::Accounting::kEdgesim);
