@@ -6,8 +6,12 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libsystemc-dev libyaml-cpp-dev libboost-program-options-dev libeigen3-dev zlib1g-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libbenchmark-dev
-  dataset-fashion-mnist
+  # Test data and tools the test suite uses: Fashion-MNIST for real training, ONNX's node test
+  # models, Slurm for the cluster test, Chromium for the report page, GTKWave for traces.
+  dataset-fashion-mnist libonnx-testdata python3-onnx
+  slurm-wlm slurmctld slurmd munge chromium gtkwave xvfb
 )
 
 missing=()
