@@ -21,14 +21,16 @@ namespace app {
 namespace {
 
 constexpr const char* kDescription =
-    "Usage: edgesim export --workload FILE|NAME --format scalesim-conv|scalesim-gemm "
+    "Usage: edgesim export --workload FILE|NAME --format scalesim-conv|scalesim-gemm|yaml "
     "[--set key=value ...]\n"
-    "Writes a workload's PE-array layers as a SCALE-Sim topology CSV on stdout.\n"
+    "Writes a workload's PE-array layers as a SCALE-Sim topology CSV on stdout, or the whole\n"
+    "workload as edgesim YAML (yaml: e.g. to inspect or edit an imported ONNX model).\n"
     "Examples:\n"
     "  edgesim export --workload model.onnx --format scalesim-conv > topo.csv\n"
     "  edgesim export --workload resnet18 --format scalesim-gemm --set workload.batch=4\n"
     "  edgesim export --workload bert.onnx --format scalesim-gemm "
-    "--set workload.onnx.dims.seq=128\n\n"
+    "--set workload.onnx.dims.seq=128\n"
+    "  edgesim export --workload model.onnx --format yaml > model.yaml\n\n"
     "SCALE-Sim has no padding, batch, groups or vector ops: a padded layer becomes the input\n"
     "that gives the same output size, every instance (batch sample, group, head) is its own\n"
     "row, depthwise layers are named *_DP in the conv format and one row per channel in the\n"
@@ -169,10 +171,11 @@ int export_command(int argc, const char* const* argv) {
       "workload,w", po::value(&workload),
       "built-in workload name, workload YAML, SCALE-Sim topology .csv or ONNX .onnx model")(
       "format,f", po::value(&format),
-      "scalesim-conv (Layer name, IFMAP Height, ..., Strides) or scalesim-gemm (Layer name, M, "
-      "N, K)")("set,s", po::value(&sets)->composing(),
-               "override a workload key, repeatable (e.g. --set workload.batch=4, --set "
-               "workload.onnx.unsupported=skip, --set workload.onnx.dims.seq=128)");
+      "scalesim-conv (Layer name, IFMAP Height, ..., Strides), scalesim-gemm (Layer name, M, "
+      "N, K) or yaml (edgesim workload)")(
+      "set,s", po::value(&sets)->composing(),
+      "override a workload key, repeatable (e.g. --set workload.batch=4, --set "
+      "workload.onnx.unsupported=skip, --set workload.onnx.dims.seq=128)");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(described).run(), vm);
@@ -188,9 +191,9 @@ int export_command(int argc, const char* const* argv) {
   if (workload.empty()) {
     throw sim::ConfigError("edgesim export: --workload is required (see edgesim export --help)");
   }
-  if (format != "scalesim-conv" && format != "scalesim-gemm") {
-    throw sim::ConfigError("--format: expected scalesim-conv or scalesim-gemm, got '" + format +
-                           "'");
+  if (format != "scalesim-conv" && format != "scalesim-gemm" && format != "yaml") {
+    throw sim::ConfigError("--format: expected scalesim-conv, scalesim-gemm or yaml, got '" +
+                           format + "'");
   }
 
   sim::Config config;
@@ -202,6 +205,10 @@ int export_command(int argc, const char* const* argv) {
   workloads::parse_precision(node.child("precision"), network);  // checked, not exported
   config.check_all_read();
 
+  if (format == "yaml") {
+    std::cout << workloads::network_to_yaml(network);
+    return 0;
+  }
   std::vector<std::string> left_out;
   std::cout << (format == "scalesim-conv" ? conv_csv(network, left_out)
                                           : gemm_csv(network, left_out));

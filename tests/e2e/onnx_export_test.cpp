@@ -135,6 +135,24 @@ TEST_F(OnnxExport, ExportedTopologyReadsBackAsTheSameWork) {
   EXPECT_NE(back.out.find("\nattn.scores,128,16,8,\n"), std::string::npos) << back.out;
 }
 
+TEST_F(OnnxExport, YamlFormatIsAWorkloadThatRuns) {
+  const auto yaml = e2e::run_edgesim("export --workload '" + kModels +
+                                     "mobilenet_tiny.onnx' --format yaml --set workload.batch=2");
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+  EXPECT_EQ(yaml.out.rfind("name: \"mobilenet_tiny\"\nbatch: 2\nlayers:\n", 0), 0u) << yaml.out;
+  EXPECT_NE(yaml.out.find("{name: \"sep.dw\", type: depthwise_conv2d, in_h: 16, in_w: 16, in_c: 8"),
+            std::string::npos)
+      << yaml.out;
+  EXPECT_NE(yaml.out.find("{name: \"ir.add\", type: vector, op: add"), std::string::npos);
+  e2e::write_file(dir_ + "/m.yaml", yaml.out);
+  const auto run =
+      e2e::run_edgesim("run -q --workload '" + dir_ + "/m.yaml' --out '" + dir_ + "/run'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string layers = e2e::read_file(dir_ + "/run/layers.csv");
+  EXPECT_NE(layers.find(",sep.dw,depthwise_conv2d,"), std::string::npos) << layers;
+  EXPECT_NE(layers.find(",classifier,fc,"), std::string::npos) << layers;
+}
+
 TEST_F(OnnxExport, UnsupportedNodeIsOneLineAndSkipModeContinues) {
   const std::string model = kModels + "conv_transpose_tiny.onnx";
   const auto r = e2e::run_edgesim("export --workload '" + model + "' --format scalesim-conv");
@@ -173,7 +191,7 @@ TEST_F(OnnxExport, UsageErrorsAndHelp) {
             std::string::npos);
   const auto format = e2e::run_edgesim("export --workload tiny_cnn --format csv");
   EXPECT_EQ(format.exit_code, 2);
-  EXPECT_NE(format.err.find("--format: expected scalesim-conv or scalesim-gemm, got 'csv'"),
+  EXPECT_NE(format.err.find("--format: expected scalesim-conv, scalesim-gemm or yaml, got 'csv'"),
             std::string::npos);
   const auto key =
       e2e::run_edgesim("export --workload tiny_cnn --format scalesim-gemm --set workload.bacth=2");
