@@ -272,11 +272,6 @@ void Dram::accept(tlm::tlm_generic_payload& payload, bool send_end_request) {
   schedule_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
-std::size_t Dram::bank_in_channel(const DramAddress& a) const {
-  return (static_cast<std::size_t>(a.rank) * params_.bank_groups + a.bank_group) * params_.banks +
-         a.bank;
-}
-
 void Dram::schedule_bursts() {
   const std::uint64_t now = now_ps();
   std::uint64_t next_wake = std::numeric_limits<std::uint64_t>::max();
@@ -306,21 +301,21 @@ void Dram::schedule_bursts() {
       std::size_t first_activate = none;
       std::uint64_t earliest_bank = std::numeric_limits<std::uint64_t>::max();
       std::fill(bank_has_hit_.begin(), bank_has_hit_.end(), 0);
+      views_.resize(queue.size());
       for (std::size_t i = 0; i < queue.size(); ++i) {
-        if (timing_.is_row_hit(queue[i].address))
-          bank_has_hit_[bank_in_channel(queue[i].address)] = 1;
+        views_[i] = timing_.bank_view(queue[i].address);
+        if (views_[i].state == RowOutcome::kHit) bank_has_hit_[views_[i].bank_in_channel] = 1;
       }
       for (std::size_t i = 0; i < queue.size(); ++i) {
-        const DramAddress& address = queue[i].address;
-        const std::uint64_t bank_ready = timing_.bank_ready_ps(address);
-        if (bank_ready > horizon) {
-          earliest_bank = std::min(earliest_bank, bank_ready);
+        const DramTiming::BankView& view = views_[i];
+        if (view.ready_ps > horizon) {
+          earliest_bank = std::min(earliest_bank, view.ready_ps);
           continue;
         }
         if (first_ready == none) first_ready = i;
-        if (timing_.is_row_hit(address)) {
+        if (view.state == RowOutcome::kHit) {
           if (first_hit == none) first_hit = i;
-          if (timing_.bank_group_ready(address)) {
+          if (timing_.bank_group_ready(queue[i].address)) {
             // Same direction as the last burst first: each read/write switch costs a bus
             // turnaround.
             if (queue[i].is_write == last_was_write_[c]) {
@@ -329,7 +324,7 @@ void Dram::schedule_bursts() {
             }
             if (other_direction_hit == none) other_direction_hit = i;
           }
-        } else if (first_activate == none && !bank_has_hit_[bank_in_channel(address)]) {
+        } else if (first_activate == none && !bank_has_hit_[view.bank_in_channel]) {
           first_activate = i;
         }
       }

@@ -77,8 +77,7 @@ class Dram : public sc_core::sc_module {
   /// Queues the payload's bursts; sends END_REQ on the backward path when `send_end_request`.
   void accept(tlm::tlm_generic_payload& payload, bool send_end_request);
   void schedule_bursts();  // AT: FR-FCFS controller
-  std::size_t bank_in_channel(const DramAddress& address) const;
-  void response_ready();  // AT: a transaction's data is complete
+  void response_ready();   // AT: a transaction's data is complete
   void send_responses();
   void end_of_simulation() override;
 
@@ -102,6 +101,7 @@ class Dram : public sc_core::sc_module {
   std::vector<std::uint64_t> next_decision_ps_;
   std::vector<bool> last_was_write_;  // direction of each channel's last burst
   std::vector<char> bank_has_hit_;    // scratch of the scheduler, one entry per bank of a channel
+  std::vector<DramTiming::BankView> views_;  // scratch of the scheduler, one per queued burst
   std::uint64_t lookahead_ps_ = 0;
   std::deque<tlm::tlm_generic_payload*> waiting_for_queue_;
   std::deque<tlm::tlm_generic_payload*> responses_;

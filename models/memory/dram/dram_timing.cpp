@@ -213,14 +213,19 @@ RowOutcome DramTiming::row_state(const DramAddress& a) const {
   return bank.open_row < 0 ? RowOutcome::kMiss : RowOutcome::kConflict;
 }
 
-std::uint64_t DramTiming::bank_ready_ps(const DramAddress& a) const {
-  if (simple_) return 0;
-  const std::size_t rank_index = static_cast<std::size_t>(a.channel) * params_.ranks + a.rank;
-  const Bank& bank =
-      banks_[(rank_index * params_.bank_groups + a.bank_group) * params_.banks + a.bank];
-  if (bank.open_row == static_cast<std::int64_t>(a.row)) return bank.col_ready;
-  if (bank.open_row < 0) return bank.act_ready;
-  return bank.pre_ready;
+DramTiming::BankView DramTiming::bank_view(const DramAddress& a) const {
+  const std::size_t in_channel =
+      (static_cast<std::size_t>(a.rank) * params_.bank_groups + a.bank_group) * params_.banks +
+      a.bank;
+  if (simple_) return {RowOutcome::kHit, 0, in_channel};
+  const std::size_t banks_per_channel =
+      static_cast<std::size_t>(params_.ranks) * params_.bank_groups * params_.banks;
+  const Bank& bank = banks_[a.channel * banks_per_channel + in_channel];
+  if (bank.open_row == static_cast<std::int64_t>(a.row)) {
+    return {RowOutcome::kHit, bank.col_ready, in_channel};
+  }
+  if (bank.open_row < 0) return {RowOutcome::kMiss, bank.act_ready, in_channel};
+  return {RowOutcome::kConflict, bank.pre_ready, in_channel};
 }
 
 bool DramTiming::bank_group_ready(const DramAddress& a) const {

@@ -108,7 +108,16 @@ class DramTiming {
   bool bank_group_ready(const DramAddress& address) const;
   /// Earliest time the burst's bank could take its next command (column for a hit,
   /// precharge/activate otherwise).
-  std::uint64_t bank_ready_ps(const DramAddress& address) const;
+  std::uint64_t bank_ready_ps(const DramAddress& address) const {
+    return bank_view(address).ready_ps;
+  }
+  /// What a scheduler needs to know about the burst's bank.
+  struct BankView {
+    RowOutcome state;
+    std::uint64_t ready_ps;
+    std::size_t bank_in_channel;  // index among the banks of its channel
+  };
+  BankView bank_view(const DramAddress& address) const;
   /// Earliest free column-command slot of `channel` at or after `from_ps`.
   std::uint64_t next_column_slot_ps(std::uint32_t channel, std::uint64_t from_ps) const {
     const Channel& c = channels_[channel];
