@@ -1662,17 +1662,11 @@ OnnxImportOptions parse_onnx_import_options(const sim::ConfigNode& workload) {
   return options;
 }
 
-OnnxImport import_onnx_bytes(const std::string& bytes, const std::string& origin,
-                             const OnnxImportOptions& options) {
-  onnx::ModelProto model;
-  {
-    // A corrupt file is reported once, by us, not also by protobuf's logger on stderr.
-    google::protobuf::LogSilencer silence;
-    if (bytes.empty() || !model.ParseFromString(bytes)) {
-      throw sim::ConfigError(origin + ": not a valid ONNX model (the protobuf data is " +
-                             (bytes.empty() ? std::string("empty") : "corrupt or truncated") + ")");
-    }
-  }
+namespace {
+
+/// Checks and imports a parsed model.
+OnnxImport import_parsed(const onnx::ModelProto& model, const std::string& origin,
+                         const OnnxImportOptions& options) {
   if (!model.has_graph() || model.graph().node_size() == 0) {
     throw sim::ConfigError(origin + ": not a valid ONNX model (it has no graph nodes)");
   }
@@ -1687,6 +1681,24 @@ OnnxImport import_onnx_bytes(const std::string& bytes, const std::string& origin
   return result;
 }
 
+[[noreturn]] void not_a_model(const std::string& origin, bool empty) {
+  throw sim::ConfigError(origin + ": not a valid ONNX model (the protobuf data is " +
+                         (empty ? std::string("empty") : "corrupt or truncated") + ")");
+}
+
+}  // namespace
+
+OnnxImport import_onnx_bytes(const std::string& bytes, const std::string& origin,
+                             const OnnxImportOptions& options) {
+  onnx::ModelProto model;
+  {
+    // A corrupt file is reported once, by us, not also by protobuf's logger on stderr.
+    google::protobuf::LogSilencer silence;
+    if (bytes.empty() || !model.ParseFromString(bytes)) not_a_model(origin, bytes.empty());
+  }
+  return import_parsed(model, origin, options);
+}
+
 OnnxImport import_onnx_model(const std::string& path, const OnnxImportOptions& options) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) {
@@ -1696,10 +1708,14 @@ OnnxImport import_onnx_model(const std::string& path, const OnnxImportOptions& o
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw sim::ConfigError(path + ": cannot open ONNX model (is it readable?)");
-  std::ostringstream buffer;
-  buffer << file.rdbuf();
-  if (!file && !file.eof()) throw sim::ConfigError(path + ": cannot read ONNX model");
-  return import_onnx_bytes(buffer.str(), path, options);
+  const bool empty = std::filesystem::file_size(path, error) == 0 && !error;
+  onnx::ModelProto model;
+  {
+    // Parsed straight from the stream: a large model is not held twice in memory.
+    google::protobuf::LogSilencer silence;
+    if (empty || !model.ParseFromIstream(&file)) not_a_model(path, empty);
+  }
+  return import_parsed(model, path, options);
 }
 
 Network import_onnx(const std::string& path, const OnnxImportOptions& options) {
