@@ -44,6 +44,7 @@ struct CommandLine {
   long long initial_bits = 0, b_min = 0, b_max = 0, k_iterations = 0;
   std::string lr_schedule = "cosine";
   std::string scale = "pow2";
+  std::string rct_update_rounding = "stochastic";
   std::string data_dir = numerics::kDefaultFashionMnistDir;
   std::string out = "runs/train";
 };
@@ -101,7 +102,10 @@ po::options_description make_options(const numerics::TrainOptions& d, numerics::
     ("rct-k", integer(&c.k_iterations, d.policy.k_iterations),
      "rct: policy interval in iterations (also the schedule.csv window for every scheme)")
     ("rct-headroom", real(&o.rct_headroom, d.rct_headroom),
-     "rct: initial weight range = this x max |initial weight|");
+     "rct: initial weight range = this x max |initial weight|")
+    ("rct-update-rounding", po::value(&c.rct_update_rounding)->default_value(c.rct_update_rounding),
+     "rct: rounding of the weight update: stochastic, or nearest (an ablation: updates below "
+     "half a step are lost)");
   // clang-format on
   return desc;
 }
@@ -138,6 +142,14 @@ numerics::TrainOptions to_train_options(const CommandLine& c, numerics::TrainOpt
     throw sim::ConfigError("edgesim train: --lr-schedule: must be one of cosine, constant, got " +
                            c.lr_schedule);
   o.scale = quant::parse_scale_kind(c.scale, "edgesim train: --scale");
+  if (c.rct_update_rounding == "stochastic")
+    o.rct_update_rounding = quant::RoundingMode::kStochastic;
+  else if (c.rct_update_rounding == "nearest")
+    o.rct_update_rounding = quant::RoundingMode::kNearestEven;
+  else
+    throw sim::ConfigError(
+        "edgesim train: --rct-update-rounding: must be one of stochastic, nearest, got " +
+        c.rct_update_rounding);
   numerics::validate_train_options(o);
   return o;
 }

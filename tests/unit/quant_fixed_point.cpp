@@ -196,3 +196,14 @@ TEST(FixedPoint, FastNearestPathGivesTheScalarCodes) {
   EXPECT_EQ(stats.saturated, saturated);
   EXPECT_GT(saturated, 0u);
 }
+
+TEST(FixedPoint, NearestUpdateLosesSubHalfStepUpdates) {
+  const q::FixedPointFormat format{8, 1.0};
+  std::vector<std::int32_t> codes = {0, 0, 0, 0, 126};
+  std::vector<float> values = {0.4f, 0.5f, 1.5f, -2.6f, 3.0f};
+  const auto stats = q::add_nearest(codes.data(), values.data(), 1.0f, codes.size(), format);
+  EXPECT_EQ(codes, (std::vector<std::int32_t>{0, 0, 2, -3, 127}));  // ties to even; saturated
+  EXPECT_EQ(stats.nonzero, 5u);
+  EXPECT_EQ(stats.underflow, 2u);
+  EXPECT_EQ(stats.saturated, 1u);
+}

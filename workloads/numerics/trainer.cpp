@@ -234,10 +234,14 @@ class Trainer {
         layer.bias().noalias() -= lr_f * dir_b;
       } else {
         const float scale = -lr_f / static_cast<float>(s.format.step);
-        const auto stats_w = quant::add_stochastic(s.codes_w.data(), dir_w.data(), scale, count,
-                                                   s.format, rounding_rng_);
-        const auto stats_b = quant::add_stochastic(s.codes_b.data(), dir_b.data(), scale,
-                                                   s.codes_b.size(), s.format, rounding_rng_);
+        const bool stochastic = options_.rct_update_rounding == quant::RoundingMode::kStochastic;
+        const auto add = [&](std::int32_t* codes, const float* values, std::size_t n) {
+          return stochastic
+                     ? quant::add_stochastic(codes, values, scale, n, s.format, rounding_rng_)
+                     : quant::add_nearest(codes, values, scale, n, s.format);
+        };
+        const auto stats_w = add(s.codes_w.data(), dir_w.data(), count);
+        const auto stats_b = add(s.codes_b.data(), dir_b.data(), s.codes_b.size());
         s.saturated += stats_w.saturated + stats_b.saturated;
         s.last_underflow =
             stats_w.nonzero > 0 ? static_cast<double>(stats_w.underflow) / stats_w.nonzero : 0.0;
@@ -465,7 +469,8 @@ void write_summary_json(const std::string& path, const TrainOptions& options,
       << ", \"t_min\": " << json_number(options.policy.t_min)
       << ", \"t_max\": " << json_number(options.policy.t_max)
       << ", \"k_iterations\": " << options.policy.k_iterations
-      << ", \"headroom\": " << json_number(options.rct_headroom) << "},\n";
+      << ", \"headroom\": " << json_number(options.rct_headroom) << ", \"update_rounding\": "
+      << json_string(quant::rounding_mode_name(options.rct_update_rounding)) << "},\n";
   out << "  \"train_samples\": " << result.train_samples << ",\n";
   out << "  \"test_samples\": " << result.test_samples << ",\n";
   out << "  \"iterations\": " << result.iterations << ",\n";

@@ -48,6 +48,8 @@ struct TrainOptions {
   quant::ScaleKind scale = quant::ScaleKind::kPowerOfTwo;
   quant::RctPolicyParams policy;  // RCT widths and thresholds; K also sets schedule rows
   double rct_headroom = 2.0;      // RCT initial range = headroom * max |initial weight|
+  // RCT rounding of the weight update; kNearestEven is an ablation that loses sub-step updates.
+  quant::RoundingMode rct_update_rounding = quant::RoundingMode::kStochastic;
 };
 /// Throws sim::ConfigError ("edgesim train: --option: ...") for an inconsistent option set.
 void validate_train_options(const TrainOptions& options);

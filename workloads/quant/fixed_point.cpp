@@ -227,6 +227,26 @@ UpdateStats add_stochastic(std::int32_t* codes, const float* values, float scale
   return stats;
 }
 
+UpdateStats add_nearest(std::int32_t* codes, const float* values, float scale, std::size_t n,
+                        const FixedPointFormat& format) {
+  check_format(format);
+  UpdateStats stats;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double delta = static_cast<double>(values[i]) * scale;
+    if (delta == 0.0 || delta != delta) continue;
+    ++stats.nonzero;
+    stats.underflow += std::fabs(delta) < 1.0;
+    // Updates beyond the whole range saturate anyway; the clamp keeps the conversion defined.
+    const double limit = std::ldexp(1.0, static_cast<int>(format.bits) + 1);
+    const double clamped = std::min(std::max(delta, -limit), limit);
+    const std::int64_t code = codes[i] + static_cast<std::int64_t>(round_nearest_even(clamped));
+    const std::int64_t saturated = saturate(code, format);
+    stats.saturated += saturated != code;
+    codes[i] = static_cast<std::int32_t>(saturated);
+  }
+  return stats;
+}
+
 void dequantize_codes(const std::int32_t* codes, float* values, std::size_t n,
                       const FixedPointFormat& format) {
   const auto step = static_cast<float>(format.step);

@@ -120,6 +120,10 @@ struct UpdateStats {
 /// draw per element. Single precision; the rounding rule is round_stochastic's.
 UpdateStats add_stochastic(std::int32_t* codes, const float* values, float scale, std::size_t n,
                            const FixedPointFormat& format, Rng& rng);
+/// codes[i] = saturate(codes[i] + round_nearest_even(values[i] * scale)): the deterministic
+/// counterpart of add_stochastic, under which every update below half a step is lost.
+UpdateStats add_nearest(std::int32_t* codes, const float* values, float scale, std::size_t n,
+                        const FixedPointFormat& format);
 /// values[i] = codes[i] * step.
 void dequantize_codes(const std::int32_t* codes, float* values, std::size_t n,
                       const FixedPointFormat& format);
