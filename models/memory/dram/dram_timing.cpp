@@ -348,8 +348,10 @@ std::uint64_t DramTiming::faw_slot(const std::vector<std::uint64_t>& activates,
   for (bool moved = true; moved;) {
     moved = false;
     // With t inserted at position k, every run of five activates must span >= tFAW.
-    const std::size_t k = static_cast<std::size_t>(
-        std::upper_bound(activates.begin(), activates.end(), t) - activates.begin());
+    const std::size_t k =
+        static_cast<std::size_t>(partition_from_back(activates.begin(), activates.end(),
+                                                     [&](std::uint64_t a) { return a > t; }) -
+                                 activates.begin());
     const auto at = [&](std::size_t i) {
       return i < k ? activates[i] : i == k ? t : activates[i - 1];
     };
@@ -377,7 +379,9 @@ std::uint64_t DramTiming::activate(Bank& bank, Rank& rank, std::uint64_t earlies
   rank.activate_slots.reserve(act, trrd_ps_);
   if (check_faw_) {
     rank.recent_activates.insert(
-        std::upper_bound(rank.recent_activates.begin(), rank.recent_activates.end(), act), act);
+        partition_from_back(rank.recent_activates.begin(), rank.recent_activates.end(),
+                            [&](std::uint64_t a) { return a > act; }),
+        act);
   }
   bank.col_ready = act + trcd_ps_;
   bank.pre_ready = act + tras_ps_;
