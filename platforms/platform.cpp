@@ -488,7 +488,11 @@ void finish_trace(const workloads::Network& network, const workloads::Program& p
   for (const auto& layer : network.layers) names.push_back(layer.name);
   if (const auto id = vcd.find_signal("top.controller.layer_index")) vcd.set_legend(*id, names);
   names.clear();
-  for (const auto& op : program.ops) names.push_back(op.name);
+  for (const auto& op : program.ops) {
+    names.push_back(op.name.empty() ? network.layers[op.layer].name + "." +
+                                          workloads::phase_name(op.phase)
+                                    : op.name);
+  }
   if (const auto id = vcd.find_signal("top.host.op_index")) vcd.set_legend(*id, names);
   names.clear();
   for (std::size_t p = 0; p < workloads::kPhaseCount; ++p) {

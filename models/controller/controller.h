@@ -76,6 +76,7 @@ class Controller : public sc_core::sc_module {
   std::uint64_t stall_cycles_ = 0;
   sim::VcdWriter* vcd_;
   sim::VcdWriter::SignalId vcd_layer_ = 0, vcd_queue_ = 0, vcd_stall_ = 0;
+  std::uint32_t timeline_track_ = 0;
 };
 
 }  // namespace models

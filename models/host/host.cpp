@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "sim/core/timeline.h"
+
 namespace models {
 
 HostParams parse_host(const sim::ConfigNode& node) {
@@ -30,9 +32,10 @@ Host::Host(const sc_core::sc_module_name& name, const HostParams& params,
   stats.add(prefix + "checked_ops", checked_ops_, sim::Unit::kCount,
             "ops whose result was checked against a reference product (functional mode)");
   if (vcd_) {
-    vcd_op_ = vcd_->add_signal(this->name(), "op_index", 32);
-    vcd_phase_ = vcd_->add_signal(this->name(), "phase", 3);
-    vcd_iteration_ = vcd_->add_signal(this->name(), "iteration", 32);
+    vcd_op_ = vcd_->add_signal(this->name(), "op_index", 32, sim::TraceLevel::kLayer);
+    vcd_phase_ = vcd_->add_signal(this->name(), "phase", 3, sim::TraceLevel::kLayer);
+    vcd_iteration_ = vcd_->add_signal(this->name(), "iteration", 32, sim::TraceLevel::kLayer);
+    if (vcd_->timeline()) timeline_track_ = vcd_->timeline()->track(this->name());
   }
 }
 
@@ -77,6 +80,7 @@ void Host::run() {
       debug(tlm::TLM_WRITE_COMMAND, d.a_address, a.data(), a.size());
       debug(tlm::TLM_WRITE_COMMAND, d.b_address, b.data(), b.size());
     }
+    const sc_core::sc_time command_start = sc_core::sc_time_stamp();
     sc_core::sc_time delay = clock_ * static_cast<double>(params_.command_overhead_cycles);
     if (vcd_) {
       const auto now = static_cast<std::uint64_t>((sc_core::sc_time_stamp() + delay).value());
@@ -92,6 +96,10 @@ void Host::run() {
     delay = clock_ * static_cast<double>(params_.irq_latency_cycles);
     write(accelerator_base_ + kRegIrqAck, &one, sizeof(one), delay);
     sc_core::wait(delay);
+    if (vcd_ && vcd_->timeline()) {
+      vcd_->timeline()->slice(timeline_track_, "command", command_start.value(),
+                              sc_core::sc_time_stamp().value(), {{"op_index", d.op_index}});
+    }
     if (command.check) {
       std::vector<std::int32_t> c(d.m * d.n);
       debug(tlm::TLM_READ_COMMAND, d.c_address, c.data(), c.size() * sizeof(std::int32_t));

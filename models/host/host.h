@@ -62,6 +62,7 @@ class Host : public sc_core::sc_module {
   std::uint64_t checked_ops_ = 0;
   sim::VcdWriter* vcd_;
   sim::VcdWriter::SignalId vcd_op_ = 0, vcd_phase_ = 0, vcd_iteration_ = 0;
+  std::uint32_t timeline_track_ = 0;
 };
 
 }  // namespace models

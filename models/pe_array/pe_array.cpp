@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "sim/core/timeline.h"
+
 namespace models {
 
 PeArray::PeArray(const sc_core::sc_module_name& name, const PeArrayParams& params,
@@ -19,7 +21,7 @@ PeArray::PeArray(const sc_core::sc_module_name& name, const PeArrayParams& param
             "PE-cycles doing useful MACs");
   stats.add(prefix + "simulated_pe_cycles", simulated_pe_cycles_, sim::Unit::kCount,
             "PE-cycles stepped by the cycle-fidelity model (0 at tile fidelity)");
-  if (vcd_ && params_.fidelity == "cycle") {
+  if (vcd_ && params_.fidelity == "cycle" && vcd_->level() == sim::TraceLevel::kCycle) {
     pe_tracer_ = std::make_unique<VcdPeTracer>(
         *vcd_, this->name(), params_.rows, params_.cols, params_.trace_row, params_.trace_col,
         static_cast<std::uint64_t>(clock_.value()));
@@ -28,6 +30,9 @@ PeArray::PeArray(const sc_core::sc_module_name& name, const PeArrayParams& param
     vcd_busy_ = vcd_->add_signal(this->name(), "busy", 1);
     vcd_fold_ = vcd_->add_signal(this->name(), "fold_index", 32);
     vcd_util_ = vcd_->add_signal(this->name(), "fold_utilization_pct", 8);
+    vcd_a_bits_ = vcd_->add_signal(this->name(), "a_bits", 8);
+    vcd_w_bits_ = vcd_->add_signal(this->name(), "w_bits", 8);
+    if (vcd_->timeline()) timeline_track_ = vcd_->timeline()->track(this->name());
   }
 }
 
@@ -148,7 +153,17 @@ std::uint64_t PeArray::run(const ComputeJob& job) {
     vcd_->change(vcd_fold_, start, folds_);
     vcd_->change(vcd_util_, start,
                  static_cast<std::uint64_t>(timing.mapping_efficiency * 100.0 + 0.5));
+    vcd_->change(vcd_a_bits_, start, job.a_format.bits);
+    vcd_->change(vcd_w_bits_, start, job.b_format.bits);
     vcd_->change(vcd_busy_, start + static_cast<std::uint64_t>(duration.value()), 0);
+    if (vcd_->timeline()) {
+      vcd_->timeline()->slice(timeline_track_, "tile", start,
+                              start + static_cast<std::uint64_t>(duration.value()),
+                              {{"macs", job.shape.macs()},
+                               {"cycles", duration_cycles},
+                               {"folds", timing.folds * groups},
+                               {"layer", job.tag.layer}});
+    }
   }
   sc_core::wait(duration);
   return duration_cycles;

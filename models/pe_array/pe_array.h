@@ -65,6 +65,8 @@ class PeArray : public sc_core::sc_module {
   std::uint64_t used_pe_cycles_ = 0;  // sum over folds of used PEs x temporal length
   sim::VcdWriter* vcd_;
   sim::VcdWriter::SignalId vcd_busy_ = 0, vcd_fold_ = 0, vcd_util_ = 0;
+  sim::VcdWriter::SignalId vcd_a_bits_ = 0, vcd_w_bits_ = 0;
+  std::uint32_t timeline_track_ = 0;
   std::unique_ptr<VcdPeTracer> pe_tracer_;  // cycle fidelity with a VCD: PE-level signals
   std::uint64_t simulated_pe_cycles_ = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/core/timeline.h"
+
 namespace models {
 
 VectorUnitParams parse_vector_unit(const sim::ConfigNode& node) {
@@ -18,7 +20,10 @@ VectorUnit::VectorUnit(const sc_core::sc_module_name& name, const VectorUnitPara
   stats.add(prefix + "elements", elements_, sim::Unit::kCount, "elements processed");
   stats.add(prefix + "ops", ops_, sim::Unit::kCount, "elementwise arithmetic operations");
   stats.add(prefix + "busy_cycles", busy_cycles_, sim::Unit::kCycles, "cycles the unit worked");
-  if (vcd_) vcd_busy_ = vcd_->add_signal(this->name(), "busy", 1);
+  if (vcd_) {
+    vcd_busy_ = vcd_->add_signal(this->name(), "busy", 1);
+    if (vcd_->timeline()) timeline_track_ = vcd_->timeline()->track(this->name());
+  }
 }
 
 std::uint64_t VectorUnit::run(const VectorJob& job) {
@@ -57,6 +62,11 @@ std::uint64_t VectorUnit::run(const VectorJob& job) {
     const auto start = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value());
     vcd_->change(vcd_busy_, start, 1);
     vcd_->change(vcd_busy_, start + static_cast<std::uint64_t>(duration.value()), 0);
+    if (vcd_->timeline()) {
+      vcd_->timeline()->slice(timeline_track_, "chunk", start,
+                              start + static_cast<std::uint64_t>(duration.value()),
+                              {{"elements", job.elements}, {"cycles", cycles}});
+    }
   }
   sc_core::wait(duration);
   return cycles;

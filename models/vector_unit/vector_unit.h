@@ -57,6 +57,7 @@ class VectorUnit : public sc_core::sc_module {
   std::uint64_t busy_cycles_ = 0;
   sim::VcdWriter* vcd_;
   sim::VcdWriter::SignalId vcd_busy_ = 0;
+  std::uint32_t timeline_track_ = 0;
 };
 
 }  // namespace models

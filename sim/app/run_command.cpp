@@ -187,6 +187,9 @@ int run_command(int argc, const char* const* argv) {
     }
     if (trace.timeline) {
       timeline = std::make_unique<sim::Timeline>(trace.window_start_ps, trace.window_end_ps);
+      for (const char* track : {"top.host", "top.controller", "top.pe_array", "top.vector_unit"}) {
+        timeline->track(track);  // tracks in the order of the data flow; DMA and DRAM follow
+      }
       vcd->attach_timeline(timeline.get());
     }
     write_text(staging / "config.resolved.yaml", setup.config->resolved_yaml());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/core/timeline.h"
+
 namespace models {
 
 DmaParams parse_dma(const sim::ConfigNode& node) {
@@ -36,6 +38,8 @@ Dma::Dma(const sc_core::sc_module_name& name, const DmaParams& params, sc_core::
       const std::string scope = std::string(this->name()) + ".ch" + std::to_string(i);
       channels_[i]->vcd_in_flight = vcd_->add_signal(scope, "bytes_in_flight", 32);
       channels_[i]->vcd_descriptor = vcd_->add_signal(scope, "descriptor", 32);
+      channels_[i]->vcd_bytes = vcd_->add_rate_signal(scope, "bytes_per_window");
+      if (vcd_->timeline()) channels_[i]->timeline_track = vcd_->timeline()->track(scope);
     }
     sc_core::sc_spawn([this, i] { channel_thread(i); },
                       sc_core::sc_gen_unique_name("channel"));
@@ -125,6 +129,7 @@ void Dma::execute(Channel& channel, DmaJob& job) {
         dram_write_bytes_.add(&tag, length);
       }
       local_bytes_ += length;
+      if (vcd_) vcd_->add_amount(channel.vcd_bytes, (start + delay).value(), length);
       finish = std::max(finish, delay);
       issue += per_byte * static_cast<double>(length);
     }
@@ -133,6 +138,11 @@ void Dma::execute(Channel& channel, DmaJob& job) {
   if (vcd_) {
     const auto now = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value());
     vcd_->change(channel.vcd_in_flight, now, 0);
+    if (vcd_->timeline()) {
+      vcd_->timeline()->slice(channel.timeline_track, d.to_local ? "load" : "store",
+                              start.value(), now,
+                              {{"bytes", d.bytes()}, {"layer", d.tag.layer}});
+    }
   }
 }
 

@@ -69,6 +69,8 @@ class Dma : public sc_core::sc_module {
     sc_core::sc_event wake;
     sim::VcdWriter::SignalId vcd_in_flight = 0;
     sim::VcdWriter::SignalId vcd_descriptor = 0;
+    sim::VcdWriter::SignalId vcd_bytes = 0;  // bytes moved per rate window
+    std::uint32_t timeline_track = 0;
   };
   void channel_thread(std::uint32_t index);
   void execute(Channel& channel, DmaJob& job);

@@ -42,8 +42,8 @@ Sram::Sram(const sc_core::sc_module_name& name, const SramParams& params, sc_cor
   stats.add(prefix + "accesses", accesses_, sim::Unit::kCount, "port-width word accesses");
   stats.add(prefix + "busy_cycles", busy_cycles_, sim::Unit::kCycles, "cycles the ports were busy");
   if (vcd_) {
-    vcd_reads_ = vcd_->add_signal(this->name(), "reads_total", 32);
-    vcd_writes_ = vcd_->add_signal(this->name(), "writes_total", 32);
+    vcd_reads_ = vcd_->add_rate_signal(this->name(), "read_bytes_per_window");
+    vcd_writes_ = vcd_->add_rate_signal(this->name(), "write_bytes_per_window");
   }
 }
 
@@ -81,11 +81,7 @@ void Sram::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& dela
   }
   if (vcd_) {
     const auto now = static_cast<std::uint64_t>((sc_core::sc_time_stamp() + delay).value());
-    if (is_read) {
-      vcd_->change(vcd_reads_, now, ++vcd_read_count_);
-    } else {
-      vcd_->change(vcd_writes_, now, ++vcd_write_count_);
-    }
+    vcd_->add_amount(is_read ? vcd_reads_ : vcd_writes_, now, moved);
   }
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }

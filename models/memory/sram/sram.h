@@ -60,8 +60,7 @@ class Sram : public sc_core::sc_module {
   std::uint64_t accesses_ = 0;  // port-width words
   std::uint64_t busy_cycles_ = 0;
   sim::VcdWriter* vcd_;
-  sim::VcdWriter::SignalId vcd_reads_ = 0, vcd_writes_ = 0;
-  std::uint64_t vcd_read_count_ = 0, vcd_write_count_ = 0;
+  sim::VcdWriter::SignalId vcd_reads_ = 0, vcd_writes_ = 0;  // bytes per rate window
 };
 
 }  // namespace models
