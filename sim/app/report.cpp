@@ -101,6 +101,7 @@ std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
   out << "  \"pe_rows\": " << params.accelerator.pe_array.rows << ",\n";
   out << "  \"pe_cols\": " << params.accelerator.pe_array.cols << ",\n";
   out << "  \"iterations\": " << info.iterations << ",\n";
+  out << "  \"simulated_phases\": " << info.simulated_phases << ",\n";
   out << "  \"param_memory_bytes\": " << info.param_memory_bytes << ",\n";
   out << "  \"total_cycles\": " << r.total_cycles << ",\n";
   out << "  \"compute_cycles\": " << r.compute_cycles << ",\n";
@@ -214,6 +215,11 @@ void print_summary(std::ostream& out, const RunInfo& info, const platforms::RunR
                   human_energy(e.total()).c_str(), 100.0 * e.mac / total, 100.0 * e.sram / total,
                   100.0 * e.dram / total, 100.0 * e.vector / total, 100.0 * e.leakage / total);
     out << line;
+    if (info.iterations > 1) {
+      out << "  iterations     " << info.iterations << " (" << info.simulated_phases
+          << (info.simulated_phases == 1 ? " bitwidth configuration" : " distinct bitwidth configurations")
+          << " simulated once each and counted per iteration)\n";
+    }
     if (r.checked_ops > 0) {
       out << "  functional     " << r.checked_ops << " ops matched the reference product\n";
     }

@@ -18,6 +18,7 @@ struct RunInfo {
   double sim_wall_seconds = 0;
   std::uint64_t param_memory_bytes = 0;  // every copy of the parameters plus optimizer state
   std::uint64_t iterations = 1;          // training iterations the run stands for
+  std::uint64_t simulated_phases = 1;    // distinct bitwidth configurations simulated
 };
 
 /// summary.json text.

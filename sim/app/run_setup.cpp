@@ -93,8 +93,23 @@ RunSetup prepare_run(const RunOptions& options) {
   setup.precision = precision;
   config.check_all_read();
 
-  setup.program = workloads::lower_program(setup.network, precision,
-                                           workloads::parse_scheme(setup.scheme), setup.training);
+  const workloads::Scheme scheme = workloads::parse_scheme(setup.scheme);
+  const std::string schedule_file =
+      workload.child("precision").get<std::string>("schedule", "");
+  if (scheme == workloads::Scheme::kRct && !schedule_file.empty()) {
+    // A real run's schedule decides the widths, iteration by iteration.
+    setup.schedule = workloads::quant::read_schedule_csv(schedule_file);
+    setup.phases = workloads::schedule_phases(setup.network, precision, setup.schedule);
+  } else if (scheme == workloads::Scheme::kRct) {
+    setup.phases = workloads::rct_policy_phases(setup.network, precision,
+                                                setup.training.rct_policy,
+                                                setup.training.gradient_model,
+                                                setup.training.iterations, setup.schedule);
+  } else {
+    setup.phases = {{0, setup.training.iterations, precision}};
+  }
+  setup.program = workloads::lower_program(setup.network, setup.phases.front().precision, scheme,
+                                           setup.training);
   if (setup.platform.sim.functional) {
     for (auto& op : setup.program.ops) {
       const auto& layer = setup.network.layers[op.layer];

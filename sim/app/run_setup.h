@@ -36,6 +36,11 @@ struct RunSetup {
   std::string scheme;
   workloads::TrainingParams training;
   std::vector<workloads::LayerPrecision> precision;
+  /// Runs of iterations with identical widths (one for a static run); each is simulated once
+  /// and counted for its iterations.
+  std::vector<workloads::BitwidthPhase> phases;
+  /// rct: the per-layer widths the policy chose (schedule.csv).
+  workloads::quant::BitwidthSchedule schedule;
 };
 
 /// Loads, overrides, parses and validates; throws sim::ConfigError on any user mistake.

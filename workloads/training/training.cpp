@@ -21,6 +21,8 @@ TrainingParams parse_training(const sim::ConfigNode& node) {
   }
   p.recompute_activations = node.get<bool>("recompute_activations", p.recompute_activations);
   p.iterations = node.get_positive("iterations", p.iterations);
+  p.rct_policy = quant::parse_rct_policy(node.child("rct_policy"));
+  p.gradient_model = parse_gradient_model(node.child("gradient_model"));
   return p;
 }
 

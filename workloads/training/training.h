@@ -11,6 +11,7 @@
 #include "workloads/network/network.h"
 #include "workloads/training/precision.h"
 #include "workloads/training/program.h"
+#include "workloads/training/rct_trajectory.h"
 
 namespace workloads {
 
@@ -22,6 +23,8 @@ struct TrainingParams {
   std::string qat_gradient = "fp32";  // format of gradients under QAT ("fp32" or a width)
   bool recompute_activations = false;  // re-run the forward GEMM instead of re-reading inputs
   std::uint64_t iterations = 1;        // iterations the run stands for
+  quant::RctPolicyParams rct_policy;   // rct: the G_avg bitwidth policy
+  GradientModel gradient_model;        // rct: gradient statistics the policy sees
 };
 TrainingParams parse_training(const sim::ConfigNode& node);
 

@@ -1,0 +1,22 @@
+#pragma once
+// Simulating a run's phases: a run over many iterations simulates each run of iterations with
+// identical bitwidths once, in its own process when there are several (SystemC elaborates one
+// simulation per process), and counts it for its iterations.
+
+#include <string>
+
+#include "platforms/platform.h"
+#include "sim/app/run_setup.h"
+#include "sim/core/vcd_writer.h"
+
+namespace app {
+
+/// The program of phase `index` (functional-mode adjustments included).
+workloads::Program phase_program(const RunSetup& setup, std::size_t index);
+
+/// Simulates every phase and returns the weighted total. `vcd` (nullable) traces the first
+/// phase; `scratch_dir` holds the children's results while they run.
+platforms::RunResult simulate_phases(const RunSetup& setup, const std::string& scratch_dir,
+                                     sim::VcdWriter* vcd);
+
+}  // namespace app
