@@ -98,7 +98,11 @@ int dram_bench_command(int argc, const char* const* argv) {
   config.apply_override("dram.store_data=false");
   if (!config_file.empty()) {
     config.load_file(config_file);
-    if (vm["preset"].defaulted() == false) config.apply_override("dram.preset=" + preset);
+    if (!vm["preset"].defaulted()) {
+      // An explicit --preset replaces the file's DRAM kind: its type goes with it.
+      config.remove_path("dram.type");
+      config.apply_override("dram.preset=" + preset);
+    }
   } else {
     config.apply_override("dram.preset=" + preset);
   }
