@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <systemc>
-
 #include <tlm>
 
 #include "models/memory/dram/dram.h"
@@ -23,8 +22,8 @@ PlatformParams parse_platform(const sim::ConfigNode& root) {
   p.accelerator.container_bits =
       accel.get<std::uint32_t>("container_bits", p.accelerator.container_bits);
   if (p.accelerator.container_bits > 64) {
-    accel.fail("container_bits", "must be 0 (packed) or a width up to 64, got " +
-                                     accel.raw("container_bits"));
+    accel.fail("container_bits",
+               "must be 0 (packed) or a width up to 64, got " + accel.raw("container_bits"));
   }
   p.accelerator.pe_array = models::parse_pe_array(accel.child("pe_array"));
   p.accelerator.sram = models::parse_buffers(accel.child("sram"));
@@ -34,9 +33,10 @@ PlatformParams parse_platform(const sim::ConfigNode& root) {
   p.dram = models::parse_dram(root.child("dram"));
   if (p.dram.base_address < kAcceleratorBase + models::kRegBlockBytes &&
       p.dram.base_address + p.dram.size_bytes > kAcceleratorBase) {
-    root.child("dram").fail("base_address", "must not overlap the accelerator registers at "
-                                            "0xF000000000, got " +
-                                                std::to_string(p.dram.base_address));
+    root.child("dram").fail("base_address",
+                            "must not overlap the accelerator registers at "
+                            "0xF000000000, got " +
+                                std::to_string(p.dram.base_address));
   }
 
   const sim::ConfigNode s = root.child("sim");
@@ -50,8 +50,7 @@ PlatformParams parse_platform(const sim::ConfigNode& root) {
   const sim::ConfigNode t = root.child("trace");
   p.trace.vcd = t.get<bool>("vcd", p.trace.vcd);
   p.trace.timeline = t.get<bool>("timeline", p.trace.timeline);
-  const std::string fidelity_level =
-      p.accelerator.pe_array.fidelity == "cycle" ? "cycle" : "tile";
+  const std::string fidelity_level = p.accelerator.pe_array.fidelity == "cycle" ? "cycle" : "tile";
   p.trace.level = t.get_choice("level", fidelity_level, {"layer", "tile", "cycle"});
   p.trace.window = t.get<std::string>("window", p.trace.window);
   if (!p.trace.window.empty()) {
@@ -66,7 +65,8 @@ PlatformParams parse_platform(const sim::ConfigNode& root) {
         used = 0;
       }
       if (used != text.size() || !(ns >= 0)) {
-        t.fail("window", "must be START_NS:END_NS with non-negative numbers, got " + p.trace.window);
+        t.fail("window",
+               "must be START_NS:END_NS with non-negative numbers, got " + p.trace.window);
       }
       return static_cast<std::uint64_t>(ns * 1000.0 + 0.5);
     };
@@ -204,14 +204,13 @@ bool build_commands(const PlatformParams& params, const workloads::Network& netw
             : op.shape.m * op.shape.k * op.shape.groups;
     note(op.layer, op.a_role, a_elements, op.a.bits);
     note(op.layer, op.b_role,
-         std::max(op.shape.k * op.shape.n * op.shape.groups, layer.weight_elements()),
-         op.b.bits);
+         std::max(op.shape.k * op.shape.n * op.shape.groups, layer.weight_elements()), op.b.bits);
     // Functional runs keep raw int32 accumulators in DRAM so the host can check them.
     note(op.layer, op.c_role, op.shape.m * op.shape.n * op.shape.groups,
          params.sim.functional ? std::max(op.c.bits, 32u) : op.c.bits);
-    psum_bytes = std::max(psum_bytes, workloads::packed_bytes(op.shape.m * op.shape.n *
-                                                                  op.shape.groups,
-                                                              op.acc_bits, cb));
+    psum_bytes = std::max(
+        psum_bytes,
+        workloads::packed_bytes(op.shape.m * op.shape.n * op.shape.groups, op.acc_bits, cb));
   }
   std::uint64_t next = params.dram.base_address;
   auto allocate = [&](std::uint64_t bytes) {
@@ -261,17 +260,17 @@ bool build_commands(const PlatformParams& params, const workloads::Network& netw
       std::vector<std::uint64_t> in, out;
       for (const auto& o : op.inputs) in.push_back(address[slot(op.layer, o.role)]);
       for (const auto& o : op.outputs) out.push_back(address[slot(op.layer, o.role)]);
-      command.descriptor =
-          models::make_vector_descriptor(i, op, planned.plans[i].tile_m, in, out);
+      command.descriptor = models::make_vector_descriptor(i, op, planned.plans[i].tile_m, in, out);
       commands.push_back(command);
       continue;
     }
     const auto layer = op_layer(network, op);
-    const bool check = params.sim.functional && !layer.is_conv() && op.phase == workloads::Phase::kFwd;
-    command.descriptor = models::make_descriptor(
-        i, op, layer, planned.plans[i], address[slot(op.layer, op.a_role)],
-        address[slot(op.layer, op.b_role)], address[slot(op.layer, op.c_role)], psum_address,
-        check);
+    const bool check =
+        params.sim.functional && !layer.is_conv() && op.phase == workloads::Phase::kFwd;
+    command.descriptor =
+        models::make_descriptor(i, op, layer, planned.plans[i], address[slot(op.layer, op.a_role)],
+                                address[slot(op.layer, op.b_role)],
+                                address[slot(op.layer, op.c_role)], psum_address, check);
     command.check = check;
     commands.push_back(command);
   }
@@ -310,8 +309,7 @@ class Top : public sc_core::sc_module {
     auto add_buffer = [&](const char* buffer_name, std::uint64_t base, std::uint64_t bytes) {
       models::SramParams sp = s.bank;
       sp.size_bytes = bytes;
-      buffers.push_back(
-          std::make_unique<models::Sram>(buffer_name, sp, accel_clock, stats, vcd));
+      buffers.push_back(std::make_unique<models::Sram>(buffer_name, sp, accel_clock, stats, vcd));
       local_bus.out.bind(buffers.back()->in);
       local_bus.map(base, bytes, buffer_name);
     };
@@ -353,8 +351,8 @@ class Top : public sc_core::sc_module {
 
 /// Turns the components' action counts into energy by component, tensor class and phase
 /// (docs/energy.md), for the run and for each layers.csv row.
-void account_energy(const PlatformParams& params, const workloads::Program& program,
-                    const Top& top, RunResult& result) {
+void account_energy(const PlatformParams& params, const workloads::Program& program, const Top& top,
+                    RunResult& result) {
   using models::EnergyBreakdown;
   using models::to_fj;
   const models::EnergyParams& e = params.energy;
@@ -443,12 +441,12 @@ void account_energy(const PlatformParams& params, const workloads::Program& prog
   const auto& counters = top.dram.counters();
   const double burst_bits = static_cast<double>(p.burst_bytes()) * 8.0;
   const models::Femtojoules dram_total = to_fj(top.dram.energy_pj());
-  const models::Femtojoules dram_traffic = std::min(
-      dram_total,
-      to_fj(static_cast<double>(counters.activates) * p.activate_pj +
-            static_cast<double>(counters.precharges) * p.precharge_pj +
-            static_cast<double>(counters.read_bursts) * burst_bits * p.read_pj_per_bit +
-            static_cast<double>(counters.write_bursts) * burst_bits * p.write_pj_per_bit));
+  const models::Femtojoules dram_traffic =
+      std::min(dram_total,
+               to_fj(static_cast<double>(counters.activates) * p.activate_pj +
+                     static_cast<double>(counters.precharges) * p.precharge_pj +
+                     static_cast<double>(counters.read_bursts) * burst_bits * p.read_pj_per_bit +
+                     static_cast<double>(counters.write_bursts) * burst_bits * p.write_pj_per_bit));
   struct Cell {
     std::uint32_t layer;
     std::size_t cls, phase;
@@ -489,9 +487,9 @@ void finish_trace(const workloads::Network& network, const workloads::Program& p
   if (const auto id = vcd.find_signal("top.controller.layer_index")) vcd.set_legend(*id, names);
   names.clear();
   for (const auto& op : program.ops) {
-    names.push_back(op.name.empty() ? network.layers[op.layer].name + "." +
-                                          workloads::phase_name(op.phase)
-                                    : op.name);
+    names.push_back(op.name.empty()
+                        ? network.layers[op.layer].name + "." + workloads::phase_name(op.phase)
+                        : op.name);
   }
   if (const auto id = vcd.find_signal("top.host.op_index")) vcd.set_legend(*id, names);
   names.clear();
@@ -534,8 +532,7 @@ void finish_trace(const workloads::Network& network, const workloads::Program& p
   if (sim::Timeline* timeline = vcd.timeline()) {
     const auto track = timeline->track("top.controller");
     for (const auto& r : records) {
-      timeline->slice(track,
-                      network.layers[r.layer].name + " " + workloads::phase_name(r.phase),
+      timeline->slice(track, network.layers[r.layer].name + " " + workloads::phase_name(r.phase),
                       r.start_ps, r.end_ps,
                       {{"op_index", r.op_index},
                        {"compute_cycles", r.compute_cycles},
@@ -571,8 +568,8 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
   result.total_cycles =
       static_cast<std::uint64_t>(top.host.finish_time().to_seconds() * 1e12 / clock_ps + 0.5);
   result.checked_ops = top.host.checked_ops();
-  const double pes = static_cast<double>(params.accelerator.pe_array.rows) *
-                     params.accelerator.pe_array.cols;
+  const double pes =
+      static_cast<double>(params.accelerator.pe_array.rows) * params.accelerator.pe_array.cols;
 
   // One row per layer and phase (in order of first appearance), from the controller's
   // records and the ledgers.

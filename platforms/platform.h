@@ -37,8 +37,8 @@ struct AcceleratorParams {
 
 /// `sim` section: how the simulation runs.
 struct SimParams {
-  double quantum_ns = 1000.0;   // global quantum for temporal decoupling
-  bool functional = false;      // real int8 data through DMA, SRAM and PE array (gemm/fc)
+  double quantum_ns = 1000.0;  // global quantum for temporal decoupling
+  bool functional = false;     // real int8 data through DMA, SRAM and PE array (gemm/fc)
   bool scalesim_compat = false;
   bool scalesim_replay = false;  // SCALE-Sim's own DRAM prefetch model for its report columns
   std::uint64_t seed = 1;
@@ -47,12 +47,12 @@ struct SimParams {
 
 /// `trace` section (docs/traces.md).
 struct TraceParams {
-  bool vcd = false;                // write trace.vcd and trace.gtkw
-  bool timeline = false;           // write timeline.json (Perfetto / chrome://tracing)
-  std::string level = "";          // layer | tile | cycle; "" = cycle at cycle fidelity, else tile
-  std::string window = "";         // "START_NS:END_NS" (either side may be empty); "" = all
-  std::vector<std::string> signals;  // glob patterns over full signal names; empty = all
-  double rate_window_ns = 1000.0;  // window of the per-window (rate) signals
+  bool vcd = false;         // write trace.vcd and trace.gtkw
+  bool timeline = false;    // write timeline.json (Perfetto / chrome://tracing)
+  std::string level = "";   // layer | tile | cycle; "" = cycle at cycle fidelity, else tile
+  std::string window = "";  // "START_NS:END_NS" (either side may be empty); "" = all
+  std::vector<std::string> signals;   // glob patterns over full signal names; empty = all
+  double rate_window_ns = 1000.0;     // window of the per-window (rate) signals
   std::uint64_t window_start_ps = 0;  // derived from `window`
   std::uint64_t window_end_ps = ~std::uint64_t{0};
 };

@@ -77,9 +77,9 @@ std::string serialize(const RunResult& result) {
   out << r.layers.size() << '\n';
   for (auto& row : r.layers) {
     out << row.layer << ' ' << row.phase_index << ' ' << word(row.name) << ' ' << word(row.type)
-        << ' ' << word(row.phase) << ' ' << word(row.loop_order) << ' ' << word(row.w_format)
-        << ' ' << word(row.a_format) << ' ' << row.tile_m << ' ' << row.tile_n << ' '
-        << row.tile_k << ' ' << row.pe_utilization;
+        << ' ' << word(row.phase) << ' ' << word(row.loop_order) << ' ' << word(row.w_format) << ' '
+        << word(row.a_format) << ' ' << row.tile_m << ' ' << row.tile_n << ' ' << row.tile_k << ' '
+        << row.pe_utilization;
     each_row_count(row, [&](auto& v) { out << ' ' << v; });
     out << '\n';
   }

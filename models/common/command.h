@@ -23,7 +23,7 @@ inline constexpr std::uint64_t kRegBlockBytes = 0x1000;
 struct VectorStreamDescriptor {
   std::uint64_t address;  // DRAM address
   std::uint32_t bits;
-  std::uint8_t cls;       // workloads::TensorClass
+  std::uint8_t cls;  // workloads::TensorClass
 };
 inline constexpr std::size_t kMaxVectorInputs = 4;
 inline constexpr std::size_t kMaxVectorOutputs = 3;

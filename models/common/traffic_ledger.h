@@ -20,8 +20,7 @@ class TrafficLedger {
   std::uint64_t layer_class(std::uint32_t layer, workloads::TensorClass cls) const;
   std::uint64_t class_total(workloads::TensorClass cls) const;
   std::uint64_t phase_total(workloads::Phase phase) const;
-  std::uint64_t cell(std::uint32_t layer, workloads::TensorClass cls,
-                     workloads::Phase phase) const;
+  std::uint64_t cell(std::uint32_t layer, workloads::TensorClass cls, workloads::Phase phase) const;
   std::uint32_t layer_count() const { return static_cast<std::uint32_t>(cells_.size()); }
 
  private:

@@ -178,8 +178,7 @@ void Controller::execute(const CommandDescriptor& d) {
       workloads::max_tile_footprint(layer, op, d.tile_m, d.tile_n, d.tile_k);
   const std::uint64_t a_slot = packed_bytes(biggest.a_elements, d.a_bits, cb);
   const std::uint64_t b_slot = packed_bytes(biggest.b_elements, d.b_bits, cb);
-  const std::uint64_t c_slot =
-      packed_bytes(biggest.c_elements, std::max(d.acc_bits, d.c_bits), cb);
+  const std::uint64_t c_slot = packed_bytes(biggest.c_elements, std::max(d.acc_bits, d.c_bits), cb);
   std::uint64_t a_base = map_.ifmap_base, b_base = map_.weight_base, c_base = map_.ofmap_base;
   if (map_.unified) {
     b_base = a_base + a_slot * slots;
@@ -189,8 +188,7 @@ void Controller::execute(const CommandDescriptor& d) {
   TrafficTag tag;
   tag.layer = d.layer;
   tag.phase = op.phase;
-  const std::uint64_t window =
-      layer.is_conv() ? std::uint64_t{layer.kernel_h} * layer.kernel_w : 1;
+  const std::uint64_t window = layer.is_conv() ? std::uint64_t{layer.kernel_h} * layer.kernel_w : 1;
   const std::uint64_t pixels_per_image = std::uint64_t{layer.out_h()} * layer.out_w();
   const std::uint64_t n_total = depthwise ? d.groups : d.n;
   const std::uint64_t c_row_bytes_total = packed_bytes(n_total, d.c_bits, cb);
@@ -205,8 +203,7 @@ void Controller::execute(const CommandDescriptor& d) {
       return block(true, d.a_address + t.m0 * stride + packed_bytes(t.k0, d.a_bits, cb), local,
                    t.tm, packed_bytes(t.tk, d.a_bits, cb), stride, a_tag);
     }
-    const workloads::TileFootprint f =
-        workloads::tile_footprint(layer, op, t.m0, t.tm, t.tn, t.tk);
+    const workloads::TileFootprint f = workloads::tile_footprint(layer, op, t.m0, t.tm, t.tn, t.tk);
     const std::uint64_t channels = depthwise ? t.tn : t.tk / window;
     const std::uint64_t c0 = depthwise ? t.n0 : t.k0 / window;
     const std::uint64_t image = t.m0 / pixels_per_image;
@@ -235,8 +232,8 @@ void Controller::execute(const CommandDescriptor& d) {
                    packed_bytes(t.tn, d.b_bits, cb), stride, b_tag);
     }
     const std::uint64_t stride = packed_bytes(d.n, d.b_bits, cb);
-    return block(true, d.b_address + t.k0 * stride + packed_bytes(t.n0, d.b_bits, cb), local,
-                 t.tk, packed_bytes(t.tn, d.b_bits, cb), stride, b_tag);
+    return block(true, d.b_address + t.k0 * stride + packed_bytes(t.n0, d.b_bits, cb), local, t.tk,
+                 packed_bytes(t.tn, d.b_bits, cb), stride, b_tag);
   };
   auto c_transfer = [&](const Tile& t, std::uint64_t slot, bool to_local, bool final) {
     TrafficTag c_tag = tag;

@@ -3,11 +3,12 @@
 // walks the tile plan, drives the DMA (double-buffered loads and stores) and the PE array,
 // and raises the completion interrupt.
 
+#include <tlm_utils/simple_target_socket.h>
+
 #include <cstdint>
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
 #include "models/common/command.h"

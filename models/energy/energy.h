@@ -18,8 +18,8 @@ struct EnergyParams {
   double technology_scale = 1.0;  // multiplies every logic and SRAM figure (not DRAM)
   double leakage_mw = 5.0;        // static power of the accelerator while the run lasts
   // Integer arithmetic (Horowitz, ISSCC 2014, 45 nm).
-  double int_mult_8x8_pj = 0.2;   // scaled by (w_bits x a_bits) / 64
-  double int_add_8_pj = 0.03;     // adders linear in bits through these points
+  double int_mult_8x8_pj = 0.2;  // scaled by (w_bits x a_bits) / 64
+  double int_add_8_pj = 0.03;    // adders linear in bits through these points
   double int_add_16_pj = 0.05;
   double int_add_32_pj = 0.1;
   // Floating point (same source); bf16 taken equal to fp16 (no published 45 nm figure).
@@ -67,6 +67,7 @@ struct EnergyBreakdown {
 };
 
 /// Splits `total` over `weights` in proportion, exactly (largest remainder).
-std::vector<Femtojoules> split_exactly(Femtojoules total, const std::vector<std::uint64_t>& weights);
+std::vector<Femtojoules> split_exactly(Femtojoules total,
+                                       const std::vector<std::uint64_t>& weights);
 
 }  // namespace models

@@ -3,12 +3,13 @@
 // op to the accelerator's registers over TLM, then sleeping until the completion interrupt.
 // In functional mode it also places operand data in DRAM and checks the results.
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
 #include "models/common/command.h"

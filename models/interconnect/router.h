@@ -2,12 +2,13 @@
 // Address-decoding interconnect: forwards each transaction to the target whose range holds
 // its address (offset rebased to the target), adding a fixed latency.
 
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
 #include <cstdint>
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_initiator_socket.h>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <vector>
 
 #include "sim/core/config.h"

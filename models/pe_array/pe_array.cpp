@@ -22,9 +22,9 @@ PeArray::PeArray(const sc_core::sc_module_name& name, const PeArrayParams& param
   stats.add(prefix + "simulated_pe_cycles", simulated_pe_cycles_, sim::Unit::kCount,
             "PE-cycles stepped by the cycle-fidelity model (0 at tile fidelity)");
   if (vcd_ && params_.fidelity == "cycle" && vcd_->level() == sim::TraceLevel::kCycle) {
-    pe_tracer_ = std::make_unique<VcdPeTracer>(
-        *vcd_, this->name(), params_.rows, params_.cols, params_.trace_row, params_.trace_col,
-        static_cast<std::uint64_t>(clock_.value()));
+    pe_tracer_ = std::make_unique<VcdPeTracer>(*vcd_, this->name(), params_.rows, params_.cols,
+                                               params_.trace_row, params_.trace_col,
+                                               static_cast<std::uint64_t>(clock_.value()));
   }
   if (vcd_) {
     vcd_busy_ = vcd_->add_signal(this->name(), "busy", 1);
@@ -102,8 +102,8 @@ std::uint64_t PeArray::run(const ComputeJob& job) {
   }
   sc_core::sc_time port_time = access(tlm::TLM_READ_COMMAND, job.a_address, a_data, job.a_bytes,
                                       job.a_class, a_repeat, job.tag);
-  port_time = std::max(port_time, access(tlm::TLM_READ_COMMAND, job.b_address, b_data,
-                                         job.b_bytes, job.b_class, b_repeat, job.tag));
+  port_time = std::max(port_time, access(tlm::TLM_READ_COMMAND, job.b_address, b_data, job.b_bytes,
+                                         job.b_class, b_repeat, job.tag));
   sc_core::sc_time c_time = sc_core::SC_ZERO_TIME;
   if (job.accumulate) {
     c_time += access(tlm::TLM_READ_COMMAND, job.c_address, c_data, job.c_bytes,
@@ -112,7 +112,8 @@ std::uint64_t PeArray::run(const ComputeJob& job) {
   std::uint64_t compute_cycles = cycles;
   if (params_.fidelity == "cycle") {
     // Every PE stepped cycle by cycle; with real data the product comes out of the registers.
-    if (pe_tracer_) pe_tracer_->set_start_ps(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value()));
+    if (pe_tracer_)
+      pe_tracer_->set_start_ps(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value()));
     const CycleRunResult rtl = run_gemm_cycles(
         job.shape, params_.rows, params_.cols, params_.dataflow,
         reinterpret_cast<const std::int8_t*>(a_data), reinterpret_cast<const std::int8_t*>(b_data),

@@ -3,12 +3,13 @@
 // whose length comes from the fold formula; operands stream from the on-chip buffers over TLM
 // (counted there), and in functional mode real int8 data is multiplied.
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "models/common/payload_extension.h"
 #include "models/pe_array/cycle_array.h"
@@ -22,11 +23,11 @@ namespace models {
 
 /// One tile of work for the array: operands already in the buffers.
 struct ComputeJob {
-  workloads::GemmShape shape;        // the tile's GEMM (groups > 1 for depthwise)
-  std::uint64_t a_address = 0;       // local addresses of the operand tiles
+  workloads::GemmShape shape;   // the tile's GEMM (groups > 1 for depthwise)
+  std::uint64_t a_address = 0;  // local addresses of the operand tiles
   std::uint64_t b_address = 0;
   std::uint64_t c_address = 0;
-  std::uint64_t a_bytes = 0;         // unique bytes of each operand tile
+  std::uint64_t a_bytes = 0;  // unique bytes of each operand tile
   std::uint64_t b_bytes = 0;
   std::uint64_t c_bytes = 0;         // result tile at accumulator width
   bool accumulate = false;           // add to the partial sums already in the C tile
@@ -43,8 +44,8 @@ class PeArray : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<PeArray> local{"local"};
 
-  PeArray(const sc_core::sc_module_name& name, const PeArrayParams& params,
-          sc_core::sc_time clock, sim::Stats& stats, sim::VcdWriter* vcd);
+  PeArray(const sc_core::sc_module_name& name, const PeArrayParams& params, sc_core::sc_time clock,
+          sim::Stats& stats, sim::VcdWriter* vcd);
   /// Executes one tile; returns its compute cycles.
   std::uint64_t run(const ComputeJob& job);
   const PeArrayParams& params() const { return params_; }

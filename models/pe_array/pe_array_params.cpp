@@ -15,12 +15,12 @@ PeArrayParams parse_pe_array(const sim::ConfigNode& node) {
   p.fidelity = node.get_choice("fidelity", p.fidelity, {"tile", "cycle"});
   p.trace_row = node.get<std::uint32_t>("trace_row", p.trace_row);
   p.trace_col = node.get<std::uint32_t>("trace_col", p.trace_col);
-  if (p.trace_row >= p.rows) node.fail("trace_row", "must be below rows (" +
-                                                        std::to_string(p.rows) + "), got " +
-                                                        std::to_string(p.trace_row));
-  if (p.trace_col >= p.cols) node.fail("trace_col", "must be below cols (" +
-                                                        std::to_string(p.cols) + "), got " +
-                                                        std::to_string(p.trace_col));
+  if (p.trace_row >= p.rows)
+    node.fail("trace_row", "must be below rows (" + std::to_string(p.rows) + "), got " +
+                               std::to_string(p.trace_row));
+  if (p.trace_col >= p.cols)
+    node.fail("trace_col", "must be below cols (" + std::to_string(p.cols) + "), got " +
+                               std::to_string(p.trace_col));
   p.precision = node.get_choice("precision", p.precision, {"fixed", "fused", "bit_serial", "fp"});
   p.native_bits = static_cast<std::uint32_t>(node.get_positive("native_bits", p.native_bits));
   p.brick_bits = static_cast<std::uint32_t>(node.get_positive("brick_bits", p.brick_bits));
@@ -31,12 +31,17 @@ PeArrayParams parse_pe_array(const sim::ConfigNode& node) {
                                     "), got " + std::to_string(p.fused_max_bits));
   }
   if (p.fidelity == "cycle" && p.precision != "fixed") {
-    node.fail("precision", "must be fixed at cycle fidelity (the register-transfer model does one "
-                           "MAC per PE per cycle), got '" + p.precision + "'");
+    node.fail("precision",
+              "must be fixed at cycle fidelity (the register-transfer model does one "
+              "MAC per PE per cycle), got '" +
+                  p.precision + "'");
   }
-  p.fp32_cycles_per_mac = node.get_in_range("fp32_cycles_per_mac", p.fp32_cycles_per_mac, 0.01, 1e3);
-  p.fp16_cycles_per_mac = node.get_in_range("fp16_cycles_per_mac", p.fp16_cycles_per_mac, 0.01, 1e3);
-  p.bf16_cycles_per_mac = node.get_in_range("bf16_cycles_per_mac", p.bf16_cycles_per_mac, 0.01, 1e3);
+  p.fp32_cycles_per_mac =
+      node.get_in_range("fp32_cycles_per_mac", p.fp32_cycles_per_mac, 0.01, 1e3);
+  p.fp16_cycles_per_mac =
+      node.get_in_range("fp16_cycles_per_mac", p.fp16_cycles_per_mac, 0.01, 1e3);
+  p.bf16_cycles_per_mac =
+      node.get_in_range("bf16_cycles_per_mac", p.bf16_cycles_per_mac, 0.01, 1e3);
   return p;
 }
 

@@ -19,9 +19,9 @@ struct PeArrayParams {
   std::string fidelity = "tile";  // tile | cycle
   std::uint32_t trace_row = 0;    // cycle fidelity: the PE row and column traced in the VCD
   std::uint32_t trace_col = 0;
-  std::string precision = "fixed";  // fixed | fused | bit_serial | fp
-  std::uint32_t native_bits = 8;    // fixed: operand width of the multipliers
-  std::uint32_t brick_bits = 2;     // fused: width of a bit brick
+  std::string precision = "fixed";   // fixed | fused | bit_serial | fp
+  std::uint32_t native_bits = 8;     // fixed: operand width of the multipliers
+  std::uint32_t brick_bits = 2;      // fused: width of a bit brick
   std::uint32_t fused_max_bits = 8;  // fused: widest operand one fused PE takes in one pass
   double fp32_cycles_per_mac = 4.0;  // fp: cycles a PE needs for one MAC of each format
   double fp16_cycles_per_mac = 1.0;

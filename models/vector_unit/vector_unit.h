@@ -2,11 +2,12 @@
 // The vector unit: elementwise work (activations, pooling, normalisation, loss, quantisation,
 // optimizer updates) streamed from and to the on-chip buffers at its own throughput.
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <cstdint>
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
 #include "models/common/payload_extension.h"

@@ -69,14 +69,14 @@ std::map<std::string, double> figures(const std::string& summary) {
   const std::size_t dram_block = summary.find("\"dram_bytes_by_tensor_class\"");
   const std::size_t energy_block = summary.find("\"energy_pj\"");
   const std::size_t class_block = summary.find("\"by_tensor_class\"", energy_block);
-  for (const char* cls : {"weight", "master_weight", "activation", "psum", "gradient",
-                          "optimizer_state"}) {
+  for (const char* cls :
+       {"weight", "master_weight", "activation", "psum", "gradient", "optimizer_state"}) {
     f[std::string("dram_") + cls + "_bytes"] = json_number(summary, cls, dram_block);
   }
   f["param_memory_bytes"] = json_number(summary, "param_memory_bytes");
   f["param_dram_bytes"] = f["dram_weight_bytes"] + f["dram_master_weight_bytes"];
-  f["param_movement_energy_pj"] =
-      json_number(summary, "weight", class_block) + json_number(summary, "master_weight", class_block);
+  f["param_movement_energy_pj"] = json_number(summary, "weight", class_block) +
+                                  json_number(summary, "master_weight", class_block);
   f["gemm_energy_pj"] = json_number(summary, "mac", energy_block);
   f["total_energy_pj"] = json_number(summary, "total", energy_block);
   const double iterations = std::max(1.0, json_number(summary, "iterations"));
@@ -108,11 +108,11 @@ std::string svg_bars(const Metric& metric, const std::vector<std::string>& schem
     const double value = all.at(schemes[i]).at(metric.key);
     const int length = top > 0 ? static_cast<int>(value / top * width) : 0;
     const int y = 10 + static_cast<int>(i) * (bar_height + 8);
-    out << "<text x='0' y='" << y + 18 << "' font-family='sans-serif' font-size='13'>"
-        << schemes[i] << "</text><rect class='bar' x='" << label << "' y='" << y << "' width='"
-        << length << "' height='" << bar_height << "' fill='" << colours[i % 5]
-        << "'/><text x='" << label + length + 6 << "' y='" << y + 18
-        << "' font-family='sans-serif' font-size='12'>" << fixed(value, 0) << "</text>";
+    out << "<text x='0' y='" << y + 18 << "' font-family='sans-serif' font-size='13'>" << schemes[i]
+        << "</text><rect class='bar' x='" << label << "' y='" << y << "' width='" << length
+        << "' height='" << bar_height << "' fill='" << colours[i % 5] << "'/><text x='"
+        << label + length + 6 << "' y='" << y + 18 << "' font-family='sans-serif' font-size='12'>"
+        << fixed(value, 0) << "</text>";
   }
   out << "</svg></figure>\n";
   return out.str();
@@ -147,8 +147,8 @@ int compare_command(int argc, const char* const* argv) {
       "per-layer widths from a schedule.csv written by `edgesim train`, for every scheme")(
       "scheme-set", po::value(&scheme_sets)->composing(),
       "override a key for one scheme only (repeatable), SCHEME:key.path=value, e.g. "
-      "--scheme-set rct:workload.precision.w_bits=6")("out,o", po::value(&out_dir),
-                                          "output directory (default runs/compare-<workload>)")(
+      "--scheme-set rct:workload.precision.w_bits=6")(
+      "out,o", po::value(&out_dir), "output directory (default runs/compare-<workload>)")(
       "jobs,j", po::value(&jobs)->default_value(jobs), "schemes simulated at once")(
       "quiet,q", po::bool_switch(&quiet), "print nothing on success");
   po::variables_map vm;
@@ -210,9 +210,17 @@ int compare_command(int argc, const char* const* argv) {
   while (next < schemes.size() || !running.empty()) {
     while (next < schemes.size() && running.size() < jobs) {
       const std::string& s = schemes[next++];
-      std::vector<std::string> args = {"edgesim", "run",        "-q",          "--platform",
-                                       options.platform, "--workload", options.workload,
-                                       "--scheme", s, "--out", (fs::path(out_dir) / s).string()};
+      std::vector<std::string> args = {"edgesim",
+                                       "run",
+                                       "-q",
+                                       "--platform",
+                                       options.platform,
+                                       "--workload",
+                                       options.workload,
+                                       "--scheme",
+                                       s,
+                                       "--out",
+                                       (fs::path(out_dir) / s).string()};
       if (!options.bitwidth_schedule.empty()) {
         args.push_back("--bitwidth-schedule");
         args.push_back(options.bitwidth_schedule);
@@ -253,8 +261,8 @@ int compare_command(int argc, const char* const* argv) {
     if (summary.find("\"feasible\": false") != std::string::npos) {
       std::smatch reason;
       std::regex_search(summary, reason, std::regex("\"reason\": \"([^\"]*)\""));
-      throw sim::ConfigError("edgesim compare: the " + s + " design point is infeasible: " +
-                             reason[1].str());
+      throw sim::ConfigError("edgesim compare: the " + s +
+                             " design point is infeasible: " + reason[1].str());
     }
     all[s] = figures(summary);
   }
@@ -278,8 +286,7 @@ int compare_command(int argc, const char* const* argv) {
       json << (first ? "" : ", ") << '"' << m.key << "\": " << fixed(all[schemes[i]][m.key], 3);
       first = false;
     }
-    json << ", \"summary\": " << read_text(fs::path(out_dir) / schemes[i] / "summary.json")
-         << "}";
+    json << ", \"summary\": " << read_text(fs::path(out_dir) / schemes[i] / "summary.json") << "}";
   }
   json << "\n  },\n  \"savings_pct\": {";
   bool first_pair = true;
@@ -331,13 +338,14 @@ int compare_command(int argc, const char* const* argv) {
       for (std::size_t j = i + 1; j < schemes.size(); ++j) {
         const auto& a = schemes[j];
         const auto& b = schemes[i];
-        std::printf("  %s vs %s: parameter memory %+.1f%%, parameter movement energy %+.1f%%, "
-                    "GEMM energy %+.1f%%, total energy %+.1f%% saved\n",
-                    a.c_str(), b.c_str(),
-                    savings(all[a]["param_memory_bytes"], all[b]["param_memory_bytes"]),
-                    savings(all[a]["param_movement_energy_pj"], all[b]["param_movement_energy_pj"]),
-                    savings(all[a]["gemm_energy_pj"], all[b]["gemm_energy_pj"]),
-                    savings(all[a]["total_energy_pj"], all[b]["total_energy_pj"]));
+        std::printf(
+            "  %s vs %s: parameter memory %+.1f%%, parameter movement energy %+.1f%%, "
+            "GEMM energy %+.1f%%, total energy %+.1f%% saved\n",
+            a.c_str(), b.c_str(),
+            savings(all[a]["param_memory_bytes"], all[b]["param_memory_bytes"]),
+            savings(all[a]["param_movement_energy_pj"], all[b]["param_movement_energy_pj"]),
+            savings(all[a]["gemm_energy_pj"], all[b]["gemm_energy_pj"]),
+            savings(all[a]["total_energy_pj"], all[b]["total_energy_pj"]));
       }
     }
     std::printf("  written: %s/compare.csv, compare.json, compare.html\n", out_dir.c_str());

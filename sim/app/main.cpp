@@ -49,8 +49,7 @@ int sc_main(int argc, char* argv[]) {
       return 0;
     }
     if (command == "--version") {
-      std::cout << "edgesim " << EDGESIM_VERSION << "\nSystemC " << sc_core::sc_release()
-                << "\n";
+      std::cout << "edgesim " << EDGESIM_VERSION << "\nSystemC " << sc_core::sc_release() << "\n";
       return 0;
     }
     if (command == "run") return app::run_command(argc - 1, argv + 1);
@@ -64,7 +63,9 @@ int sc_main(int argc, char* argv[]) {
     const std::string suggestion = sim::closest_match(
         command, {"run", "train", "dram-bench", "sweep", "report", "export", "compare"});
     if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
-    throw sim::ConfigError(message + "; expected run, compare, train, dram-bench, sweep, report or export (see edgesim --help)");
+    throw sim::ConfigError(
+        message +
+        "; expected run, compare, train, dram-bench, sweep, report or export (see edgesim --help)");
   } catch (const sim::ConfigError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

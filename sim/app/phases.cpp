@@ -16,8 +16,7 @@ workloads::Program phase_program(const RunSetup& setup, std::size_t index) {
   workloads::Program program =
       index == 0 ? setup.program
                  : workloads::lower_program(setup.network, setup.phases[index].precision,
-                                            workloads::parse_scheme(setup.scheme),
-                                            setup.training);
+                                            workloads::parse_scheme(setup.scheme), setup.training);
   if (setup.platform.sim.functional) {
     for (auto& op : program.ops) {
       if (op.kind == workloads::OpKind::kGemm && op.phase == workloads::Phase::kFwd &&
@@ -93,8 +92,8 @@ platforms::RunResult simulate_phases(const RunSetup& setup, const std::string& s
   }
   platforms::RunResult total;
   for (std::size_t i = 0; i < setup.phases.size(); ++i) {
-    EDGESIM_CHECK(status_of[i] == 0, "the simulation of bitwidth phase " + std::to_string(i) +
-                                         " failed");
+    EDGESIM_CHECK(status_of[i] == 0,
+                  "the simulation of bitwidth phase " + std::to_string(i) + " failed");
     std::ifstream in(result_file(i));
     std::stringstream text;
     text << in.rdbuf();

@@ -44,8 +44,7 @@ std::string number(double value) {
 /// Femtojoules as an exact decimal number of picojoules ("1234.567").
 std::string pj(models::Femtojoules fj) {
   char buffer[40];
-  std::snprintf(buffer, sizeof(buffer), "%llu.%03llu",
-                static_cast<unsigned long long>(fj / 1000),
+  std::snprintf(buffer, sizeof(buffer), "%llu.%03llu", static_cast<unsigned long long>(fj / 1000),
                 static_cast<unsigned long long>(fj % 1000));
   return buffer;
 }
@@ -116,8 +115,8 @@ std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
   out << "  \"dram_bytes_by_tensor_class\": {";
   for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
     out << (c ? ", " : "")
-        << json_string(workloads::tensor_class_name(static_cast<workloads::TensorClass>(c)))
-        << ": " << r.dram_bytes_by_class[c];
+        << json_string(workloads::tensor_class_name(static_cast<workloads::TensorClass>(c))) << ": "
+        << r.dram_bytes_by_class[c];
   }
   out << "},\n";
   const auto& e = r.energy;
@@ -134,9 +133,9 @@ std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
   }
   out << "},\n    \"by_phase\": {";
   for (std::size_t p = 0; p <= workloads::kPhaseCount; ++p) {
-    const std::string name =
-        p < workloads::kPhaseCount ? workloads::phase_name(static_cast<workloads::Phase>(p))
-                                   : "other";
+    const std::string name = p < workloads::kPhaseCount
+                                 ? workloads::phase_name(static_cast<workloads::Phase>(p))
+                                 : "other";
     out << (p ? ", " : "") << json_string(name) << ": " << pj(e.by_phase[p]);
   }
   out << "}},\n";
@@ -168,10 +167,10 @@ std::string layers_csv(const platforms::RunResult& r) {
     const auto& l = r.layers[i];
     out << i << ',' << l.name << ',' << l.type << ',' << l.phase << ',' << l.cycles << ','
         << l.compute_cycles << ',' << l.stall_cycles << ',' << l.macs << ','
-        << number(l.pe_utilization) << ',' << l.dram_read_bytes << ',' << l.dram_write_bytes
-        << ',' << l.sram_read_bytes << ',' << l.sram_write_bytes << ',' << l.tiles << ','
-        << l.tile_m << ',' << l.tile_n << ',' << l.tile_k << ',' << l.loop_order << ','
-        << l.w_format << ',' << l.a_format << ',' << l.vector_ops << ','
+        << number(l.pe_utilization) << ',' << l.dram_read_bytes << ',' << l.dram_write_bytes << ','
+        << l.sram_read_bytes << ',' << l.sram_write_bytes << ',' << l.tiles << ',' << l.tile_m
+        << ',' << l.tile_n << ',' << l.tile_k << ',' << l.loop_order << ',' << l.w_format << ','
+        << l.a_format << ',' << l.vector_ops << ','
         << pj(l.energy_mac + l.energy_sram + l.energy_dram + l.energy_vector + l.energy_leakage)
         << ',' << pj(l.energy_mac) << ',' << pj(l.energy_sram) << ',' << pj(l.energy_dram) << ','
         << pj(l.energy_vector) << ',' << pj(l.energy_leakage);
@@ -217,7 +216,8 @@ void print_summary(std::ostream& out, const RunInfo& info, const platforms::RunR
     out << line;
     if (info.iterations > 1) {
       out << "  iterations     " << info.iterations << " (" << info.simulated_phases
-          << (info.simulated_phases == 1 ? " bitwidth configuration" : " distinct bitwidth configurations")
+          << (info.simulated_phases == 1 ? " bitwidth configuration"
+                                         : " distinct bitwidth configurations")
           << " simulated once each and counted per iteration)\n";
     }
     if (r.checked_ops > 0) {

@@ -8,6 +8,7 @@
 
 #include "sim/app/commands.h"
 #include "sim/app/report.h"
+#include "sim/app/phases.h"
 #include "sim/app/run_setup.h"
 #include "sim/core/gtkw_writer.h"
 #include "sim/core/timeline.h"
@@ -193,11 +194,18 @@ int run_command(int argc, const char* const* argv) {
       vcd->attach_timeline(timeline.get());
     }
     write_text(staging / "config.resolved.yaml", setup.config->resolved_yaml());
-    const platforms::PlannedProgram planned =
-        platforms::plan_program(setup.platform, setup.network, setup.program);
-    const platforms::RunResult result =
-        platforms::simulate(setup.platform, setup.network, setup.program, planned, vcd.get());
+    const platforms::RunResult result = simulate_phases(setup, staging.string(), vcd.get());
+    if (setup.phases.size() > 1 && vcd && fs::exists(staging / ".phase-0.vcd")) {
+      fs::rename(staging / ".phase-0.vcd", staging / "trace.vcd");
+    }
+    if (workloads::parse_scheme(setup.scheme) == workloads::Scheme::kRct &&
+        !setup.schedule.rows.empty()) {
+      workloads::quant::write_schedule_csv((staging / "schedule.csv").string(), setup.schedule);
+    }
     RunInfo info{platform_name, workload_name, setup.scheme, 0.0};
+    info.iterations = 0;
+    for (const auto& phase : setup.phases) info.iterations += phase.iterations;
+    info.simulated_phases = setup.phases.size();
     info.param_memory_bytes = workloads::parameter_memory_bytes(
         setup.network, setup.precision, workloads::parse_scheme(setup.scheme), setup.training);
     write_text(staging / "layers.csv", layers_csv(result));

@@ -94,15 +94,13 @@ RunSetup prepare_run(const RunOptions& options) {
   config.check_all_read();
 
   const workloads::Scheme scheme = workloads::parse_scheme(setup.scheme);
-  const std::string schedule_file =
-      workload.child("precision").get<std::string>("schedule", "");
+  const std::string schedule_file = workload.child("precision").get<std::string>("schedule", "");
   if (scheme == workloads::Scheme::kRct && !schedule_file.empty()) {
     // A real run's schedule decides the widths, iteration by iteration.
     setup.schedule = workloads::quant::read_schedule_csv(schedule_file);
     setup.phases = workloads::schedule_phases(setup.network, precision, setup.schedule);
   } else if (scheme == workloads::Scheme::kRct) {
-    setup.phases = workloads::rct_policy_phases(setup.network, precision,
-                                                setup.training.rct_policy,
+    setup.phases = workloads::rct_policy_phases(setup.network, precision, setup.training.rct_policy,
                                                 setup.training.gradient_model,
                                                 setup.training.iterations, setup.schedule);
   } else {
@@ -119,17 +117,18 @@ RunSetup prepare_run(const RunOptions& options) {
       }
       const auto& p = precision[op.layer];
       if (p.w.name() != "8" || p.a.name() != "8" || p.acc.name() != "32") {
-        root.child("sim").fail("functional", "needs int8 weights and activations with int32 "
-                                             "accumulators; layer '" + layer.name + "' has w " +
-                                                 p.w.name() + ", a " + p.a.name() + ", acc " +
-                                                 p.acc.name());
+        root.child("sim").fail("functional",
+                               "needs int8 weights and activations with int32 "
+                               "accumulators; layer '" +
+                                   layer.name + "' has w " + p.w.name() + ", a " + p.a.name() +
+                                   ", acc " + p.acc.name());
       }
       if (op.shape.macs() > setup.platform.sim.max_functional_macs) {
-        root.child("sim").fail(
-            "functional", "checks gemm/fc layers of at most sim.max_functional_macs=" +
-                              std::to_string(setup.platform.sim.max_functional_macs) +
-                              " MACs; layer '" + layer.name + "' has " +
-                              std::to_string(op.shape.macs()));
+        root.child("sim").fail("functional",
+                               "checks gemm/fc layers of at most sim.max_functional_macs=" +
+                                   std::to_string(setup.platform.sim.max_functional_macs) +
+                                   " MACs; layer '" + layer.name + "' has " +
+                                   std::to_string(op.shape.macs()));
       }
       op.c.bits = 32;  // raw int32 accumulators, so the host can compare them
     }

@@ -22,8 +22,8 @@ struct RunOptions {
   std::string config_file;            // a config.resolved.yaml to reproduce
   std::vector<std::string> sets;      // key.path=value overrides
   bool vcd = false;
-  std::string scalesim_config;          // a SCALE-Sim .cfg applied over the platform
-  std::string bitwidth_schedule;        // schedule.csv from `edgesim train`
+  std::string scalesim_config;           // a SCALE-Sim .cfg applied over the platform
+  std::string bitwidth_schedule;         // schedule.csv from `edgesim train`
   std::string topology_format = "auto";  // for .csv workloads: conv | gemm | auto
 };
 

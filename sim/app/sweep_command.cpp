@@ -132,7 +132,9 @@ int sweep_command(int argc, const char* const* argv) {
   po::options_description described(kSweepUsage);
   described.add_options()("help,h", "show this help")(
       "jobs,j", po::value(&jobs), "points simulated at a time (default: all cores)")(
-      "out,o", po::value(&out_dir), "results directory (default sweeps/<sweep file name>)")(
+      "out,o", po::value(&out_dir),
+      "results directory (default sweeps/<sweep file name>, and for --shard I/N "
+      "sweeps/<sweep file name>/shards/shard-I)")(
       "resume", po::bool_switch(&resume),
       "continue a sweep in --out: points already recorded with the same resolved config are "
       "kept, the rest (and crashed or timed-out ones) run")(
@@ -179,9 +181,13 @@ int sweep_command(int argc, const char* const* argv) {
 
   const sweep::SweepSpec spec = sweep::parse_sweep_file(file);
   const sweep::Resolver resolve = make_resolver(spec);
-  if (out_dir.empty()) out_dir = "sweeps/" + fs::path(file).stem().string();
   sweep::Shard shard;
   if (!shard_text.empty()) shard = sweep::parse_shard(shard_text);
+  if (out_dir.empty()) {
+    out_dir = "sweeps/" + fs::path(file).stem().string();
+    // Shards default to X/shards/shard-I, which `edgesim sweep merge` combines into X.
+    if (!shard_text.empty()) out_dir += "/shards/shard-" + std::to_string(shard.index);
+  }
 
   if (list) {
     const std::string base_yaml = sweep::validate_spec(spec, resolve);
@@ -277,6 +283,11 @@ int sweep_command(int argc, const char* const* argv) {
               << "/results.jsonl; continue with: edgesim sweep " << file << " --out " << out_dir
               << " --resume\n";
     return 130;
+  }
+  if (outcome.failed > 0) {
+    std::cerr << "warning: " << outcome.failed << " point(s) failed: see the status and reason "
+              << "columns of " << out_dir << "/results.csv and the logs in " << out_dir
+              << "/logs/\n";
   }
   std::cout << "results: " << out_dir << "/results.csv, " << out_dir
             << "/pareto.csv; report: edgesim report " << out_dir << "\n";

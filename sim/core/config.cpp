@@ -283,8 +283,8 @@ template <typename T>
 T ConfigNode::require(std::string_view key) const {
   if (!has(key)) {
     mark_read(key);
-    fail(key, "is required (" + std::string(ScalarTraits<T>::kExpected).substr(5) +
-                  "), got nothing");
+    fail(key,
+         "is required (" + std::string(ScalarTraits<T>::kExpected).substr(5) + "), got nothing");
   }
   return get<T>(key, T{});
 }
@@ -329,8 +329,7 @@ std::uint64_t ConfigNode::get_positive(std::string_view key, std::uint64_t fallb
   return result;
 }
 
-double ConfigNode::get_in_range(std::string_view key, double fallback, double lo,
-                                double hi) const {
+double ConfigNode::get_in_range(std::string_view key, double fallback, double lo, double hi) const {
   const double result = get<double>(key, fallback);
   if (result < lo || result > hi) {
     fail(key, "must be in [" + format_double(lo) + ", " + format_double(hi) + "], got " +
@@ -364,7 +363,8 @@ std::vector<std::string> ConfigNode::get_string_list(
       result.push_back(value.Scalar());
     } else if (value.IsSequence()) {
       for (const auto& item : value) {
-        if (!item.IsScalar()) fail(key, "must be a list of strings, got a nested " + describe(item));
+        if (!item.IsScalar())
+          fail(key, "must be a list of strings, got a nested " + describe(item));
         result.push_back(item.Scalar());
       }
     } else {
@@ -403,8 +403,8 @@ std::vector<ConfigNode> ConfigNode::child_list(std::string_view key) const {
     const YAML::Node item = value[i];
     const std::string item_path = path_of(key) + "[" + std::to_string(i) + "]";
     if (!item.IsMap()) {
-      ConfigNode(config_, item, YAML::Node(), item_path).fail("", "must be a map, got " +
-                                                                      describe(item));
+      ConfigNode(config_, item, YAML::Node(), item_path)
+          .fail("", "must be a map, got " + describe(item));
     }
     resolved_list.push_back(YAML::Node(YAML::NodeType::Map));
     result.push_back(ConfigNode(config_, item, resolved_list[i], item_path));
@@ -480,8 +480,8 @@ void Config::load_text(const std::string& text, const std::string& origin,
   if (!document.IsMap()) {
     const YAML::Mark mark = document.Mark();
     throw ConfigError(origin + ":" + std::to_string(mark.line + 1) + ":" +
-                      std::to_string(mark.column + 1) +
-                      ": " + (mount.empty() ? std::string("<root>") : mount) +
+                      std::to_string(mark.column + 1) + ": " +
+                      (mount.empty() ? std::string("<root>") : mount) +
                       ": must be a map of keys, got " + describe(document));
   }
   YAML::Node target = tree_;
@@ -532,8 +532,8 @@ void Config::apply_override(const std::string& assignment) {
     path = join_path(path, parts[i]);
     YAML::Node next = target[parts[i]];
     if (next.IsDefined() && !next.IsNull() && !next.IsMap()) {
-      throw ConfigError("--set: " + path + ": is " + describe(next) +
-                        ", so it has no key '" + parts[i + 1] + "'");
+      throw ConfigError("--set: " + path + ": is " + describe(next) + ", so it has no key '" +
+                        parts[i + 1] + "'");
     }
     if (!next.IsMap()) target[parts[i]] = YAML::Node(YAML::NodeType::Map);
     target.reset(target[parts[i]]);

@@ -35,11 +35,11 @@ class InternalError : public std::logic_error {
 };
 
 /// Throws InternalError with the location when `condition` is false; stays on in release.
-#define EDGESIM_CHECK(condition, message)                                                    \
-  do {                                                                                       \
-    if (!(condition))                                                                        \
+#define EDGESIM_CHECK(condition, message)                                                 \
+  do {                                                                                    \
+    if (!(condition))                                                                     \
       throw ::sim::InternalError(std::string(__FILE__) + ":" + std::to_string(__LINE__) + \
-                                 ": internal error: " + (message));                          \
+                                 ": internal error: " + (message));                       \
   } while (0)
 
 /// Where a YAML node came from: a file position or a --set override.
@@ -114,7 +114,7 @@ class ConfigNode {
   void mark_read(std::string_view key) const;
 
   Config* config_;
-  YAML::Node node_;      // user's map (may be undefined / null when absent)
+  YAML::Node node_;              // user's map (may be undefined / null when absent)
   mutable YAML::Node resolved_;  // resolved map (values actually used)
   std::string path_;
 };
@@ -126,8 +126,7 @@ class Config {
   /// Loads a YAML file and merges it under `mount` ("" for the root). Throws ConfigError.
   void load_file(const std::string& file, const std::string& mount = "");
   /// Loads YAML text (embedded presets) as if it came from `origin`.
-  void load_text(const std::string& text, const std::string& origin,
-                 const std::string& mount = "");
+  void load_text(const std::string& text, const std::string& origin, const std::string& mount = "");
   /// Applies one `key.path=value` override; the value is parsed as a YAML scalar or flow node.
   void apply_override(const std::string& assignment);
   /// True when the merged tree has a value at `dotted_path`.
@@ -151,7 +150,7 @@ class Config {
 
   YAML::Node tree_;
   YAML::Node resolved_;
-  std::map<std::string, std::string> origin_of_path_;  // path -> file (or --set text)
+  std::map<std::string, std::string> origin_of_path_;        // path -> file (or --set text)
   std::map<std::string, std::pair<int, int>> key_position_;  // path -> line, column of its key
   std::set<std::string> read_paths_;
   std::map<std::string, std::vector<std::string>> known_keys_;  // parent path -> keys read

@@ -76,6 +76,17 @@ std::string gtkw_text(const VcdWriter& vcd, const std::string& dump_file,
   out += "[dumpfile] \"" + dump_file + "\"\n";
   out += "[timestart] " + std::to_string(vcd.options().window_start_ps) + "\n";
   out += "[size] 1600 900\n[pos] -1 -1\n";
+  // Zoom to show the whole trace: GTKWave's zoom z shows about 4.5 x 2^-z time units across
+  // the waves pane of a window this size.
+  const std::uint64_t start = vcd.options().window_start_ps;
+  const std::uint64_t end = std::min(vcd.end_time(), vcd.options().window_end_ps);
+  if (end > start) {
+    char zoom[64];
+    std::snprintf(zoom, sizeof(zoom), "*%.6f %llu\n",
+                  -std::log2(static_cast<double>(end - start) / 4.5),
+                  static_cast<unsigned long long>(start));
+    out += zoom;
+  }
   out +=
       "[treeopen] top.\n[sst_width] 240\n[signals_width] 300\n[sst_expanded] 1\n"
       "[sst_vpaned_height] 250\n";

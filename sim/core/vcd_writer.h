@@ -79,6 +79,7 @@ class VcdWriter {
   std::optional<SignalId> find_signal(const std::string& full_name) const;
   /// The end of the trace (the end of simulation); the dump runs at least to it.
   void set_end_time(std::uint64_t time_ps) { end_ps_ = time_ps; }
+  std::uint64_t end_time() const { return end_ps_; }
 
   /// Attaches a timeline (not owned) that components also feed; nullptr detaches.
   void attach_timeline(Timeline* timeline) { timeline_ = timeline; }

@@ -382,6 +382,10 @@ SweepOutcome run_sweep(const SweepSpec& spec, const RunSettings& settings, const
         continue;
       }
       if (pid < 0 && errno == EINTR) continue;
+      if (pid < 0) {
+        // The process is gone without a status (should not happen): a crash, not a result.
+        status = SIGKILL;  // reads as "killed by signal 9"
+      }
       if (g_interrupted && !it->timed_out) {
         // Stopped by Ctrl-C: not a result; the point reruns on --resume.
         std::error_code ec;

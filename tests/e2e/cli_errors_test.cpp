@@ -46,8 +46,9 @@ TEST_F(CliErrors, MalformedYamlNamesLineAndColumn) {
 }
 
 TEST_F(CliErrors, WrongTypeNamesFileLineKeyAndValue) {
-  const auto w = file("w.yaml", "name: w\nlayers:\n  - name: fc\n    type: fc\n"
-                                "    in_features: lots\n    out_features: 10\n");
+  const auto w = file("w.yaml",
+                      "name: w\nlayers:\n  - name: fc\n    type: fc\n"
+                      "    in_features: lots\n    out_features: 10\n");
   const auto line = expect_user_error("run --workload " + w);
   EXPECT_NE(line.find("w.yaml:5:18: workload.layers[0].in_features: must be a non-negative "
                       "integer, got 'lots'"),
@@ -63,8 +64,9 @@ TEST_F(CliErrors, UnknownKeySuggestsTheClosestKnownKey) {
 }
 
 TEST_F(CliErrors, UnknownKeyInAFileNamesItsLine) {
-  const auto w = file("w.yaml", "name: w\nbatchsize: 3\nlayers:\n"
-                                "  - {name: fc, type: fc, in_features: 4, out_features: 2}\n");
+  const auto w = file("w.yaml",
+                      "name: w\nbatchsize: 3\nlayers:\n"
+                      "  - {name: fc, type: fc, in_features: 4, out_features: 2}\n");
   const auto line = expect_user_error("run --workload " + w);
   EXPECT_NE(line.find("w.yaml:2:1: workload.batchsize: unknown key (did you mean 'batch'?)"),
             std::string::npos)
@@ -87,8 +89,7 @@ TEST_F(CliErrors, ZeroSizeInAFileIsRejectedWithItsLocation) {
 
 TEST_F(CliErrors, UnknownPlatformNameListsTheBuiltIns) {
   const auto line = expect_user_error("run --platform edge_nppu");
-  EXPECT_NE(line.find("unknown platform 'edge_nppu' (did you mean 'edge_npu'?)"),
-            std::string::npos)
+  EXPECT_NE(line.find("unknown platform 'edge_nppu' (did you mean 'edge_npu'?)"), std::string::npos)
       << line;
 }
 
@@ -99,8 +100,7 @@ TEST_F(CliErrors, UnknownWorkloadNameIsAnError) {
 
 TEST_F(CliErrors, BadChoiceListsTheChoices) {
   const auto line = expect_user_error("run --set accelerator.pe_array.dataflow=wz");
-  EXPECT_NE(line.find("must be one of os|ws|is, got 'wz' (did you mean 'ws'?)"),
-            std::string::npos)
+  EXPECT_NE(line.find("must be one of os|ws|is, got 'wz' (did you mean 'ws'?)"), std::string::npos)
       << line;
 }
 

@@ -76,7 +76,8 @@ TEST_F(CliRun, ResolvedConfigReproducesTheRunExactly) {
 TEST_F(CliRun, SetOverridesChangeTheResult) {
   ASSERT_EQ(run_edgesim("run -q --out '" + dir_ + "/small'").exit_code, 0);
   ASSERT_EQ(run_edgesim("run -q --set accelerator.pe_array.rows=32 "
-                        "--set accelerator.pe_array.cols=32 --out '" + dir_ + "/big'")
+                        "--set accelerator.pe_array.cols=32 --out '" +
+                        dir_ + "/big'")
                 .exit_code,
             0);
   EXPECT_LT(json_int(read_file(dir_ + "/big/summary.json"), "compute_cycles"),
@@ -104,7 +105,8 @@ TEST_F(CliRun, FunctionalModeChecksGemmResultsEndToEnd) {
   const auto r = run_edgesim("run --workload '" + workload +
                              "' --set sim.functional=true --set accelerator.sram.ifmap_bytes=512 "
                              "--set accelerator.sram.weight_bytes=1024 "
-                             "--set accelerator.sram.ofmap_bytes=2048 --out '" + dir_ + "/run'");
+                             "--set accelerator.sram.ofmap_bytes=2048 --out '" +
+                             dir_ + "/run'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("2 ops matched the reference product"), std::string::npos) << r.out;
 }
@@ -127,8 +129,8 @@ TEST_F(CliRun, VersionNamesSystemC) {
 TEST_F(CliRun, HelpExplainsEveryRunOptionWithAnExample) {
   const auto r = run_edgesim("run --help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* option : {"--platform", "--workload", "--scheme", "--set", "--out", "--vcd",
-                             "--quiet", "Example:"}) {
+  for (const char* option :
+       {"--platform", "--workload", "--scheme", "--set", "--out", "--vcd", "--quiet", "Example:"}) {
     EXPECT_NE(r.out.find(option), std::string::npos) << option;
   }
   EXPECT_NE(run_edgesim("--help").out.find("edgesim run"), std::string::npos);

@@ -19,10 +19,9 @@ class CliScalesim : public ::testing::Test {
 };
 
 TEST_F(CliScalesim, AlexNetConfigAndTopologyReproduceTheGoldenReport) {
-  const auto r = e2e::run_edgesim("run -q --scalesim-config '" + kData +
-                                  "google_ws_32x32.cfg' --topology '" + kData +
-                                  "topology_alexnet.csv' --report scalesim --out '" + dir_ +
-                                  "/run'");
+  const auto r =
+      e2e::run_edgesim("run -q --scalesim-config '" + kData + "google_ws_32x32.cfg' --topology '" +
+                       kData + "topology_alexnet.csv' --report scalesim --out '" + dir_ + "/run'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string compute = e2e::read_file(dir_ + "/run/scalesim/COMPUTE_REPORT.csv");
   EXPECT_EQ(compute.rfind("LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping "

@@ -25,8 +25,10 @@ class Compare : public ::testing::Test {
 };
 
 TEST_F(Compare, SchemesSideBySideFromTheirOwnSummaries) {
-  const auto r = e2e::run_edgesim("compare --schemes fp32,qat,rct --workload mlp "
-                                  "--set workload.batch=8 --out '" + dir_ + "/cmp'");
+  const auto r = e2e::run_edgesim(
+      "compare --schemes fp32,qat,rct --workload mlp "
+      "--set workload.batch=8 --out '" +
+      dir_ + "/cmp'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("rct vs qat"), std::string::npos) << r.out;
   const std::string json = e2e::read_file(dir_ + "/cmp/compare.json");

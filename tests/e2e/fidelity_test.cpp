@@ -19,9 +19,11 @@ class Fidelity : public ::testing::Test {
 
 TEST_F(Fidelity, CycleAndTileFidelityGiveTheSameLayersForEveryDataflow) {
   for (const char* dataflow : {"os", "ws", "is"}) {
-    const std::string common = "run -q --set accelerator.pe_array.rows=8 "
-                               "--set accelerator.pe_array.cols=8 "
-                               "--set accelerator.pe_array.dataflow=" + std::string(dataflow);
+    const std::string common =
+        "run -q --set accelerator.pe_array.rows=8 "
+        "--set accelerator.pe_array.cols=8 "
+        "--set accelerator.pe_array.dataflow=" +
+        std::string(dataflow);
     const std::string tile = dir_ + "/tile-" + dataflow;
     const std::string cycle = dir_ + "/cycle-" + dataflow;
     ASSERT_EQ(e2e::run_edgesim(common + " --out '" + tile + "'").exit_code, 0);
@@ -34,10 +36,12 @@ TEST_F(Fidelity, CycleAndTileFidelityGiveTheSameLayersForEveryDataflow) {
 }
 
 TEST_F(Fidelity, CycleFidelityComputesTheReferenceProductAndTracesPes) {
-  e2e::write_file(dir_ + "/g.yaml", "name: g\nbatch: 3\nlayers:\n"
-                                    "  - {name: fc1, type: fc, in_features: 37, out_features: 21}\n");
+  e2e::write_file(dir_ + "/g.yaml",
+                  "name: g\nbatch: 3\nlayers:\n"
+                  "  - {name: fc1, type: fc, in_features: 37, out_features: 21}\n");
   const auto r = e2e::run_edgesim(
-      "run --workload '" + dir_ + "/g.yaml' --set sim.functional=true --vcd "
+      "run --workload '" + dir_ +
+      "/g.yaml' --set sim.functional=true --vcd "
       "--set accelerator.pe_array.fidelity=cycle --set accelerator.pe_array.rows=4 "
       "--set accelerator.pe_array.cols=4 --set accelerator.sram.weight_bytes=512 --out '" +
       dir_ + "/run'");
@@ -49,9 +53,10 @@ TEST_F(Fidelity, CycleFidelityComputesTheReferenceProductAndTracesPes) {
 }
 
 TEST_F(Fidelity, CycleFidelityRejectsAPrecisionModeItDoesNotModel) {
-  const auto r = e2e::run_edgesim("run --set accelerator.pe_array.fidelity=cycle "
-                                  "--set accelerator.pe_array.precision=fused --out '" + dir_ +
-                                  "/x'");
+  const auto r = e2e::run_edgesim(
+      "run --set accelerator.pe_array.fidelity=cycle "
+      "--set accelerator.pe_array.precision=fused --out '" +
+      dir_ + "/x'");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("accelerator.pe_array.precision: must be fixed at cycle fidelity"),
             std::string::npos)

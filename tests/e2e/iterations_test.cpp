@@ -41,9 +41,10 @@ TEST_F(Iterations, IdenticalIterationsAreCountedNotResimulated) {
 }
 
 TEST_F(Iterations, RctPolicyPhasesAndTheirScheduleReproduceTheRun) {
-  const auto policy = run("--scheme rct --set training.iterations=600 "
-                          "--set training.rct_policy.k_iterations=100",
-                          "policy");
+  const auto policy =
+      run("--scheme rct --set training.iterations=600 "
+          "--set training.rct_policy.k_iterations=100",
+          "policy");
   EXPECT_GT(json_int(policy, "simulated_phases"), 1);
   const std::string schedule = dir_ + "/policy/schedule.csv";
   ASSERT_TRUE(fs::exists(schedule));

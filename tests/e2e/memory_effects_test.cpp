@@ -23,8 +23,8 @@ class MemoryEffects : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   std::string run(const std::string& workload, const std::string& sets, const std::string& name) {
     e2e::write_file(dir_ + "/w.yaml", workload);
-    const auto r = e2e::run_edgesim("run -q --workload '" + dir_ + "/w.yaml' " + sets +
-                                    " --out '" + dir_ + "/" + name + "'");
+    const auto r = e2e::run_edgesim("run -q --workload '" + dir_ + "/w.yaml' " + sets + " --out '" +
+                                    dir_ + "/" + name + "'");
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return e2e::read_file(dir_ + "/" + name + "/summary.json");
   }
@@ -41,13 +41,13 @@ TEST_F(MemoryEffects, DramTrafficFallsAsBuffersGrow) {
   long long first = 0, last = 0;
   for (int kib : {4, 16, 64, 256}) {
     const std::string b = std::to_string(kib * 1024);
-    const auto summary =
-        run(kConvNet,
-            "--set accelerator.sram.ifmap_bytes=" + b + " --set accelerator.sram.weight_bytes=" +
-                b + " --set accelerator.sram.ofmap_bytes=" + b,
-            "b" + std::to_string(kib));
-    const long long bytes = json_int(summary, "dram_read_bytes") +
-                            json_int(summary, "dram_write_bytes");
+    const auto summary = run(kConvNet,
+                             "--set accelerator.sram.ifmap_bytes=" + b +
+                                 " --set accelerator.sram.weight_bytes=" + b +
+                                 " --set accelerator.sram.ofmap_bytes=" + b,
+                             "b" + std::to_string(kib));
+    const long long bytes =
+        json_int(summary, "dram_read_bytes") + json_int(summary, "dram_write_bytes");
     if (previous >= 0) EXPECT_LE(bytes, previous) << kib << " KiB";
     if (previous < 0) first = bytes;
     previous = last = bytes;

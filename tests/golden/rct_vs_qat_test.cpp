@@ -24,7 +24,8 @@ TEST(GoldenRctVsQat, MlpSavingsMatchTheDocumentedFigures) {
   const auto r = e2e::run_edgesim(
       "compare -q --workload mlp --schemes fp32,qat,rct --set workload.precision.w_bits=8 "
       "--set workload.precision.a_bits=8 --set workload.precision.g_bits=8 "
-      "--set training.optimizer=sgd --out '" + dir + "/cmp'");
+      "--set training.optimizer=sgd --out '" +
+      dir + "/cmp'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string json = e2e::read_file(dir + "/cmp/compare.json");
   EXPECT_NEAR(saving(json, "rct_vs_fp32", "gemm_energy_pj"), 90.3, 0.5);

@@ -1,8 +1,8 @@
 // The platform end to end in one process (one simulation per test): bytes are conserved
 // across DMA, DRAM and SRAM. Comparisons between runs live in tests/e2e (one process each).
-#include <gtest/gtest.h>
-
 #include "platforms/platform.h"
+
+#include <gtest/gtest.h>
 
 namespace {
 
@@ -36,8 +36,8 @@ const char* kConvNet =
     "  - {name: fc, type: fc, out_features: 10}\n";
 
 TEST(Platform, BytesAreConservedAcrossDmaDramAndSram) {
-  const auto r = run(kConvNet, {"accelerator.sram.ifmap_bytes=16384",
-                                "accelerator.sram.weight_bytes=16384"});
+  const auto r =
+      run(kConvNet, {"accelerator.sram.ifmap_bytes=16384", "accelerator.sram.weight_bytes=16384"});
   ASSERT_TRUE(r.feasible) << r.reason;
   // What the DMA read is what DRAM served; what it wrote is what DRAM stored.
   EXPECT_EQ(counter(r, "top.dma.dram_read_bytes"), counter(r, "top.dram.bytes_read"));

@@ -1,5 +1,6 @@
 // Debian's libsystemc provides main(); SystemC test binaries run GoogleTest from sc_main.
 #include <gtest/gtest.h>
+
 #include <systemc>
 
 int sc_main(int argc, char* argv[]) {

@@ -50,8 +50,7 @@ TEST(Config, UnknownKeyIsReportedWithSuggestion) {
   a.get<std::uint32_t>("rows", 1);
   a.get<std::uint32_t>("cols", 1);
   const std::string error = error_of([&] { config.check_all_read(); });
-  EXPECT_NE(error.find("f.yaml:3:3: a.colz: unknown key (did you mean 'cols'?)"),
-            std::string::npos)
+  EXPECT_NE(error.find("f.yaml:3:3: a.colz: unknown key (did you mean 'cols'?)"), std::string::npos)
       << error;
 }
 
@@ -59,8 +58,7 @@ TEST(Config, UnknownSectionIsReported) {
   sim::Config config;
   config.load_text("a: {rows: 1}\nzzz: {q: 1}\n", "f.yaml");
   config.root().child("a").get<std::uint32_t>("rows", 1);
-  EXPECT_NE(error_of([&] { config.check_all_read(); }).find("zzz: unknown key"),
-            std::string::npos);
+  EXPECT_NE(error_of([&] { config.check_all_read(); }).find("zzz: unknown key"), std::string::npos);
 }
 
 TEST(Config, OverrideReplacesAFileValueAndIsTypeChecked) {
@@ -100,7 +98,9 @@ TEST(Config, MalformedYamlNamesThePosition) {
 TEST(Config, ChoiceSuggestsTheClosestOption) {
   sim::Config config;
   config.load_text("mode: opn\n", "f.yaml");
-  EXPECT_EQ(error_of([&] { config.root().get_choice("mode", "open", {"open", "close"}); }),
+  EXPECT_EQ(error_of([&] {
+              config.root().get_choice("mode", "open", {"open", "close"});
+            }),
             "f.yaml:1:7: mode: must be one of open|close, got 'opn' (did you mean 'open'?)");
 }
 

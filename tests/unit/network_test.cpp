@@ -67,13 +67,14 @@ TEST(Network, InferenceLoweringGivesOneForwardGemmPerLayer) {
 }
 
 TEST(Network, FirstConvNeedsAnInputShape) {
-  EXPECT_NE(error_of("name: n\nlayers:\n  - {name: c, out_c: 4}\n").find("needs in_h, in_w and in_c"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("name: n\nlayers:\n  - {name: c, out_c: 4}\n").find("needs in_h, in_w and in_c"),
+      std::string::npos);
 }
 
 TEST(Network, KernelLargerThanInputIsRejected) {
-  const auto error = error_of(
-      "name: n\nlayers:\n  - {name: c, in_h: 2, in_w: 2, in_c: 1, out_c: 1, kernel: 5}\n");
+  const auto error =
+      error_of("name: n\nlayers:\n  - {name: c, in_h: 2, in_w: 2, in_c: 1, out_c: 1, kernel: 5}\n");
   EXPECT_NE(error.find("workload.layers[0].kernel: must fit the padded input height 2, got 5"),
             std::string::npos)
       << error;

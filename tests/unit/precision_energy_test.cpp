@@ -14,10 +14,12 @@ NumberFormat int_bits(std::uint32_t bits) { return {NumberKind::kInt, bits}; }
 
 std::vector<workloads::LayerPrecision> parse(const std::string& precision_yaml) {
   sim::Config config;
-  config.load_text("name: n\nlayers:\n  - {name: a, type: gemm, m: 1, n: 1, k: 1}\n"
-                   "  - {name: b, type: gemm, m: 1, n: 1, k: 1}\n"
-                   "precision:\n" + precision_yaml,
-                   "w.yaml", "workload");
+  config.load_text(
+      "name: n\nlayers:\n  - {name: a, type: gemm, m: 1, n: 1, k: 1}\n"
+      "  - {name: b, type: gemm, m: 1, n: 1, k: 1}\n"
+      "precision:\n" +
+          precision_yaml,
+      "w.yaml", "workload");
   auto workload = config.root().child("workload");
   const auto network = workloads::parse_network(workload);
   auto result = workloads::parse_precision(workload.child("precision"), network);
@@ -35,8 +37,9 @@ std::string error_of(const std::string& yaml) {
 }
 
 TEST(Precision, GlobalThenPerLayerByNameAndIndex) {
-  const auto p = parse("  w_bits: 4\n  a_bits: fp16\n  layers:\n    b: {w_bits: 2}\n"
-                       "    \"0\": {acc_bits: 16}\n");
+  const auto p = parse(
+      "  w_bits: 4\n  a_bits: fp16\n  layers:\n    b: {w_bits: 2}\n"
+      "    \"0\": {acc_bits: 16}\n");
   EXPECT_EQ(p[0].w, int_bits(4));
   EXPECT_EQ(p[0].a.kind, NumberKind::kFp16);
   EXPECT_EQ(p[0].acc, int_bits(16));
@@ -45,8 +48,9 @@ TEST(Precision, GlobalThenPerLayerByNameAndIndex) {
 }
 
 TEST(Precision, BadWidthAndUnknownLayerAreClearErrors) {
-  EXPECT_NE(error_of("  w_bits: 33\n").find("workload.precision.w_bits: must be an integer width "
-                                            "from 1 to 32 or one of fp32|fp16|bf16, got '33'"),
+  EXPECT_NE(error_of("  w_bits: 33\n")
+                .find("workload.precision.w_bits: must be an integer width "
+                      "from 1 to 32 or one of fp32|fp16|bf16, got '33'"),
             std::string::npos);
   EXPECT_NE(error_of("  layers:\n    bb: {w_bits: 4}\n")
                 .find("workload.precision.layers.bb: is not a layer name or index of network 'n' "
@@ -107,10 +111,11 @@ TEST(Energy, PublishedPointsAreReproducedAndTechnologyScales) {
   // Sub-linear: 4x the capacity costs less than 4x the energy per bit.
   EXPECT_LT(models::sram_energy_pj_per_bit(e, 262144, false),
             4 * models::sram_energy_pj_per_bit(e, 65536, false));
-  const double base = models::mac_energy_pj(e, {NumberKind::kFp32, 32}, {NumberKind::kFp32, 32}, 32);
+  const double base =
+      models::mac_energy_pj(e, {NumberKind::kFp32, 32}, {NumberKind::kFp32, 32}, 32);
   e.technology_scale = 0.5;
-  EXPECT_DOUBLE_EQ(
-      models::mac_energy_pj(e, {NumberKind::kFp32, 32}, {NumberKind::kFp32, 32}, 32), base / 2);
+  EXPECT_DOUBLE_EQ(models::mac_energy_pj(e, {NumberKind::kFp32, 32}, {NumberKind::kFp32, 32}, 32),
+                   base / 2);
 }
 
 TEST(Energy, SplitExactlyKeepsTheTotal) {

@@ -66,8 +66,10 @@ TEST(RctTrajectory, LargeGradientsLowerBitsToTheMinimum) {
 
 TEST(RctTrajectory, ScheduleRowsBecomePhases) {
   quant::BitwidthSchedule schedule;
-  schedule.rows = {{0, "fc1", 0, 30, 8, 8, 8, 0, 0}, {0, "fc1", 30, 100, 10, 8, 8, 0, 0},
-                   {1, "fc2", 0, 60, 6, 8, 8, 0, 0}, {1, "fc2", 60, 100, 6, 8, 8, 0, 0}};
+  schedule.rows = {{0, "fc1", 0, 30, 8, 8, 8, 0, 0},
+                   {0, "fc1", 30, 100, 10, 8, 8, 0, 0},
+                   {1, "fc2", 0, 60, 6, 8, 8, 0, 0},
+                   {1, "fc2", 60, 100, 6, 8, 8, 0, 0}};
   const auto phases = schedule_phases(two_layers(), std::vector<LayerPrecision>(2), schedule);
   // Boundaries at 30 and 60; 30..60 and 60..100 have equal widths and merge.
   ASSERT_EQ(phases.size(), 2u);

@@ -70,8 +70,8 @@ TEST(Tiler, DramTrafficFallsAsBuffersGrowUntilEverythingFits) {
     smallest = bytes;
   }
   // With everything on chip each operand crosses DRAM once.
-  const std::uint64_t compulsory = layer.input_elements(1) + layer.weight_elements() +
-                                   layer.output_elements(1);
+  const std::uint64_t compulsory =
+      layer.input_elements(1) + layer.weight_elements() + layer.output_elements(1);
   EXPECT_EQ(smallest, compulsory);
 }
 

@@ -71,14 +71,13 @@ TileFootprint tile_footprint(const Layer& layer, const GemmOp& op, std::uint64_t
     } else {
       const std::uint64_t local = m0 % pixels_per_image;
       const std::uint64_t first_row = local / ow;
-      const std::uint64_t last_row = std::min<std::uint64_t>((local + tm - 1) / ow,
-                                                             layer.out_h() - 1);
+      const std::uint64_t last_row =
+          std::min<std::uint64_t>((local + tm - 1) / ow, layer.out_h() - 1);
       const std::uint64_t out_rows = last_row - first_row + 1;
       const std::uint64_t in_rows =
           std::min(padded_h, (out_rows - 1) * layer.stride_h + layer.kernel_h);
       const std::uint64_t in_cols =
-          out_rows > 1 ? padded_w
-                       : std::min(padded_w, (tm - 1) * layer.stride_w + layer.kernel_w);
+          out_rows > 1 ? padded_w : std::min(padded_w, (tm - 1) * layer.stride_w + layer.kernel_w);
       input_pixels = in_rows * in_cols;
     }
     f.a_elements = input_pixels * channels;
@@ -200,22 +199,22 @@ TilePlan plan_tiles(const Layer& layer, const GemmOp& op, const TilerParams& par
           smallest_b = b_bytes * slots;
           smallest_c = psum_bytes * slots;
         }
-        const bool fits =
-            params.unified
-                ? (a_bytes + b_bytes + psum_bytes) * slots <= params.unified_bytes
-                : a_bytes * slots <= params.ifmap_bytes && b_bytes * slots <= params.weight_bytes &&
-                      psum_bytes * slots <= params.ofmap_bytes;
+        const bool fits = params.unified
+                              ? (a_bytes + b_bytes + psum_bytes) * slots <= params.unified_bytes
+                              : a_bytes * slots <= params.ifmap_bytes &&
+                                    b_bytes * slots <= params.weight_bytes &&
+                                    psum_bytes * slots <= params.ofmap_bytes;
         if (!fits) continue;
 
         const std::array<std::uint64_t, 3> counts{ceil_div(e.m, tm), ceil_div(e.n, tn),
                                                   ceil_div(e.k, tk)};
         // Distinct bytes of each operand over the whole op (remainder tiles are smaller).
-        const std::uint64_t a_total = packed_bytes(
-            std::max<std::uint64_t>(f.a_elements * e.m / tm * e.k / tk, 1), op.a.bits,
-            params.container_bits);
-        const std::uint64_t b_total = packed_bytes(
-            std::max<std::uint64_t>(f.b_elements * e.n * e.k / (tn * tk), 1), op.b.bits,
-            params.container_bits);
+        const std::uint64_t a_total =
+            packed_bytes(std::max<std::uint64_t>(f.a_elements * e.m / tm * e.k / tk, 1), op.a.bits,
+                         params.container_bits);
+        const std::uint64_t b_total =
+            packed_bytes(std::max<std::uint64_t>(f.b_elements * e.n * e.k / (tn * tk), 1),
+                         op.b.bits, params.container_bits);
         const std::uint64_t c_out = packed_bytes(e.m * e.n, op.c.bits, params.container_bits);
         const std::uint64_t c_psum = packed_bytes(e.m * e.n, op.acc_bits, params.container_bits);
         for (const auto& order : orders) {

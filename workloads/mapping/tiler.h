@@ -16,12 +16,12 @@ namespace workloads {
 struct TilerParams {
   std::uint32_t array_rows = 16;
   std::uint32_t array_cols = 16;
-  bool unified = false;                 // one buffer for all operands
-  std::uint64_t ifmap_bytes = 64 * 1024;  // operand A buffer (split organisation)
+  bool unified = false;                    // one buffer for all operands
+  std::uint64_t ifmap_bytes = 64 * 1024;   // operand A buffer (split organisation)
   std::uint64_t weight_bytes = 64 * 1024;  // operand B buffer
   std::uint64_t ofmap_bytes = 64 * 1024;   // result / partial-sum buffer
   std::uint64_t unified_bytes = 192 * 1024;
-  bool double_buffer = true;  // every operand takes two slots so transfers overlap compute
+  bool double_buffer = true;         // every operand takes two slots so transfers overlap compute
   std::uint32_t container_bits = 0;  // storage container per element (0 = packed)
 };
 
@@ -31,7 +31,7 @@ enum class Dim : std::uint8_t { kM = 0, kN = 1, kK = 2 };
 /// A tile schedule: tile extents, loop order (outermost first) and resulting traffic.
 struct TilePlan {
   bool feasible = true;
-  std::string reason;  // why infeasible
+  std::string reason;                                // why infeasible
   std::uint64_t tile_m = 1, tile_n = 1, tile_k = 1;  // n counts groups for depthwise
   std::array<Dim, 3> order{Dim::kM, Dim::kN, Dim::kK};
   std::uint64_t count_m = 1, count_n = 1, count_k = 1;

@@ -53,8 +53,8 @@ NumberFormat read_format(const sim::ConfigNode& node, const char* key,
                          const NumberFormat& fallback) {
   const std::string text = node.get<std::string>(key, fallback.name());
   NumberFormat format;
-  if (!parse_number_format(text, format)) node.fail(key, std::string(kFormatExpected) +
-                                                             ", got '" + text + "'");
+  if (!parse_number_format(text, format))
+    node.fail(key, std::string(kFormatExpected) + ", got '" + text + "'");
   return format;
 }
 

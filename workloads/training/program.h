@@ -51,15 +51,15 @@ enum class OpKind : std::uint8_t { kGemm, kVector };
 /// Where an op's tensor lives, so the driver can give it a DRAM address: the layer that owns
 /// it and its role in that layer.
 enum class TensorRole : std::uint8_t {
-  kInput,        // the layer's input activation (the previous layer's output)
-  kOutput,       // the layer's output activation
-  kWeight,       // the weights GEMMs read (quantised copy under QAT)
-  kMaster,       // QAT's FP32 master weights
-  kWeightGrad,   // dW
-  kInputGrad,    // dX (the previous layer's output gradient)
-  kOutputGrad,   // dY
-  kState0,       // optimizer state (momentum, Adam's first moment)
-  kState1,       // Adam's second moment
+  kInput,       // the layer's input activation (the previous layer's output)
+  kOutput,      // the layer's output activation
+  kWeight,      // the weights GEMMs read (quantised copy under QAT)
+  kMaster,      // QAT's FP32 master weights
+  kWeightGrad,  // dW
+  kInputGrad,   // dX (the previous layer's output gradient)
+  kOutputGrad,  // dY
+  kState0,      // optimizer state (momentum, Adam's first moment)
+  kState1,      // Adam's second moment
 };
 
 /// One operand of a vector op.
@@ -103,7 +103,6 @@ struct Program {
 
 /// Lowers a network for inference: one forward GEMM per layer, each operand at its layer's
 /// width (`precision` has one entry per layer; empty means int8 with int32 accumulators).
-Program lower_inference(const Network& network,
-                        const std::vector<LayerPrecision>& precision = {});
+Program lower_inference(const Network& network, const std::vector<LayerPrecision>& precision = {});
 
 }  // namespace workloads

@@ -33,8 +33,7 @@ std::vector<std::size_t> parameterised_layers(const Network& network) {
 std::vector<BitwidthPhase> rct_policy_phases(const Network& network,
                                              const std::vector<LayerPrecision>& initial,
                                              const quant::RctPolicyParams& policy,
-                                             const GradientModel& model,
-                                             std::uint64_t iterations,
+                                             const GradientModel& model, std::uint64_t iterations,
                                              quant::BitwidthSchedule& schedule) {
   const auto layers = parameterised_layers(network);
   quant::RctBitwidthPolicy rct(policy, layers.size());
@@ -52,8 +51,15 @@ std::vector<BitwidthPhase> rct_policy_phases(const Network& network,
   };
   for (std::size_t j = 0; j < layers.size(); ++j) {
     const auto& p = initial[layers[j]];
-    open[j] = {static_cast<std::uint32_t>(j), network.layers[layers[j]].name, 0, 0,
-               rct.bits(j), p.a.bits, p.g.bits, 0.0, 0.0};
+    open[j] = {static_cast<std::uint32_t>(j),
+               network.layers[layers[j]].name,
+               0,
+               0,
+               rct.bits(j),
+               p.a.bits,
+               p.g.bits,
+               0.0,
+               0.0};
   }
   for (std::uint64_t t = 0; t < iterations; ++t) {
     std::vector<LayerPrecision> precision = initial;
@@ -70,8 +76,8 @@ std::vector<BitwidthPhase> rct_policy_phases(const Network& network,
     }
     ++phases.back().iterations;
     // The software reads each layer's gradient statistics after the backward pass.
-    const double mean_abs = model.g0 * std::pow(1.0 + static_cast<double>(t) / model.tau_iterations,
-                                                -model.alpha);
+    const double mean_abs =
+        model.g0 * std::pow(1.0 + static_cast<double>(t) / model.tau_iterations, -model.alpha);
     for (std::size_t j = 0; j < layers.size(); ++j) {
       const double step = model.weight_range / std::ldexp(1.0, static_cast<int>(rct.bits(j)) - 1);
       const double value = mean_abs / step;

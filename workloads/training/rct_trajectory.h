@@ -39,8 +39,7 @@ struct BitwidthPhase {
 std::vector<BitwidthPhase> rct_policy_phases(const Network& network,
                                              const std::vector<LayerPrecision>& initial,
                                              const quant::RctPolicyParams& policy,
-                                             const GradientModel& model,
-                                             std::uint64_t iterations,
+                                             const GradientModel& model, std::uint64_t iterations,
                                              quant::BitwidthSchedule& schedule);
 
 /// Phases from a schedule written by a real run (rows matched to layers by name).

@@ -7,11 +7,11 @@ TrainingParams parse_training(const sim::ConfigNode& node) {
   p.optimizer = node.get_choice("optimizer", p.optimizer, {"sgd", "sgd_momentum", "adam"});
   p.rct_optimizer =
       node.get_choice("rct_optimizer", p.rct_optimizer, {"sgd", "sgd_momentum", "adam"});
-  p.optimizer_state_bits = static_cast<std::uint32_t>(
-      node.get_positive("optimizer_state_bits", p.optimizer_state_bits));
+  p.optimizer_state_bits =
+      static_cast<std::uint32_t>(node.get_positive("optimizer_state_bits", p.optimizer_state_bits));
   if (p.optimizer_state_bits > 32) {
-    node.fail("optimizer_state_bits", "must be at most 32, got " +
-                                          std::to_string(p.optimizer_state_bits));
+    node.fail("optimizer_state_bits",
+              "must be at most 32, got " + std::to_string(p.optimizer_state_bits));
   }
   p.qat_gradient = node.get<std::string>("qat_gradient", p.qat_gradient);
   NumberFormat check;
@@ -95,8 +95,8 @@ Program lower_program(const Network& network, const std::vector<LayerPrecision>&
       op.layer = i;
       op.phase = phase;
       op.name = layer.op.empty() ? "vector" : layer.op;
-      op.elements = std::max(layer.output_elements(network.batch),
-                             layer.input_elements(network.batch));
+      op.elements =
+          std::max(layer.output_elements(network.batch), layer.input_elements(network.batch));
       op.inputs = {{ref(TensorClass::kActivation, f.a), TensorRole::kInput}};
       op.outputs = {{ref(TensorClass::kActivation, out), TensorRole::kOutput}};
       return op;
@@ -143,8 +143,8 @@ Program lower_program(const Network& network, const std::vector<LayerPrecision>&
       op.layer = i;
       op.phase = Phase::kBwdData;
       op.name = (layer.op.empty() ? std::string("vector") : layer.op) + "_backward";
-      op.elements = std::max(layer.output_elements(network.batch),
-                             layer.input_elements(network.batch));
+      op.elements =
+          std::max(layer.output_elements(network.batch), layer.input_elements(network.batch));
       op.inputs = {{ref(TensorClass::kGradient, f.g), TensorRole::kOutputGrad},
                    {ref(TensorClass::kActivation, f.a), TensorRole::kInput}};
       op.outputs = {{ref(TensorClass::kGradient, f.g), TensorRole::kInputGrad}};
@@ -162,8 +162,8 @@ Program lower_program(const Network& network, const std::vector<LayerPrecision>&
       // Grouped (depthwise) layers fold their groups into the rows: same MACs and operands.
       op.shape = {fwd.m * fwd.groups, fwd.k, fwd.n, 1};
       op.a = ref(TensorClass::kGradient, f.g);
-      op.b = layer.b_is_weight ? ref(TensorClass::kWeight, f.w)
-                               : ref(TensorClass::kActivation, f.a);
+      op.b =
+          layer.b_is_weight ? ref(TensorClass::kWeight, f.w) : ref(TensorClass::kActivation, f.a);
       op.c = ref(TensorClass::kGradient, layer_formats(i - 1).g);
       op.a_role = TensorRole::kOutputGrad;
       op.b_role = TensorRole::kWeight;

@@ -20,7 +20,7 @@ struct TrainingParams {
   std::string optimizer = "sgd_momentum";  // fp32 and qat: sgd | sgd_momentum | adam
   std::string rct_optimizer = "sgd";       // rct keeps no full-precision state by default
   std::uint32_t optimizer_state_bits = 32;
-  std::string qat_gradient = "fp32";  // format of gradients under QAT ("fp32" or a width)
+  std::string qat_gradient = "fp32";   // format of gradients under QAT ("fp32" or a width)
   bool recompute_activations = false;  // re-run the forward GEMM instead of re-reading inputs
   std::uint64_t iterations = 1;        // iterations the run stands for
   quant::RctPolicyParams rct_policy;   // rct: the G_avg bitwidth policy

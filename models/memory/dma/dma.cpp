@@ -9,8 +9,8 @@ namespace models {
 DmaParams parse_dma(const sim::ConfigNode& node) {
   DmaParams p;
   p.channels = static_cast<std::uint32_t>(node.get_positive("channels", p.channels));
-  if (p.channels < 2) node.fail("channels", "must be at least 2 (loads and stores), got " +
-                                                node.raw("channels"));
+  if (p.channels < 2)
+    node.fail("channels", "must be at least 2 (loads and stores), got " + node.raw("channels"));
   p.max_transaction_bytes = static_cast<std::uint32_t>(
       node.get_positive("max_transaction_bytes", p.max_transaction_bytes));
   p.bytes_per_cycle =
@@ -21,7 +21,10 @@ DmaParams parse_dma(const sim::ConfigNode& node) {
 
 Dma::Dma(const sc_core::sc_module_name& name, const DmaParams& params, sc_core::sc_time clock,
          sim::Stats& stats, sim::VcdWriter* vcd)
-    : sc_module(name), params_(params), clock_(clock), buffer_(params.max_transaction_bytes),
+    : sc_module(name),
+      params_(params),
+      clock_(clock),
+      buffer_(params.max_transaction_bytes),
       vcd_(vcd) {
   const std::string prefix = std::string(this->name()) + ".";
   stats.add(prefix + "dram_read_bytes", dram_read_bytes_.total(), sim::Unit::kBytes,
@@ -41,8 +44,7 @@ Dma::Dma(const sc_core::sc_module_name& name, const DmaParams& params, sc_core::
       channels_[i]->vcd_bytes = vcd_->add_rate_signal(scope, "bytes_per_window");
       if (vcd_->timeline()) channels_[i]->timeline_track = vcd_->timeline()->track(scope);
     }
-    sc_core::sc_spawn([this, i] { channel_thread(i); },
-                      sc_core::sc_gen_unique_name("channel"));
+    sc_core::sc_spawn([this, i] { channel_thread(i); }, sc_core::sc_gen_unique_name("channel"));
   }
 }
 
@@ -123,8 +125,7 @@ void Dma::execute(Channel& channel, DmaJob& job) {
                   delay);
         dram_read_bytes_.add(&tag, length);
       } else {
-        transport(local, tlm::TLM_READ_COMMAND, local_address, buffer_.data(), length, &tag,
-                  delay);
+        transport(local, tlm::TLM_READ_COMMAND, local_address, buffer_.data(), length, &tag, delay);
         transport(mem, tlm::TLM_WRITE_COMMAND, dram, buffer_.data(), length, &tag, delay);
         dram_write_bytes_.add(&tag, length);
       }
@@ -139,9 +140,8 @@ void Dma::execute(Channel& channel, DmaJob& job) {
     const auto now = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value());
     vcd_->change(channel.vcd_in_flight, now, 0);
     if (vcd_->timeline()) {
-      vcd_->timeline()->slice(channel.timeline_track, d.to_local ? "load" : "store",
-                              start.value(), now,
-                              {{"bytes", d.bytes()}, {"layer", d.tag.layer}});
+      vcd_->timeline()->slice(channel.timeline_track, d.to_local ? "load" : "store", start.value(),
+                              now, {{"bytes", d.bytes()}, {"layer", d.tag.layer}});
     }
   }
 }

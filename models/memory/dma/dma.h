@@ -2,13 +2,14 @@
 // Descriptor-driven DMA engine: several channels move 2-D strided blocks between DRAM (system
 // bus) and the on-chip buffers (local bus) as TLM transactions, concurrently with compute.
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
 #include "models/common/traffic_ledger.h"
@@ -22,14 +23,14 @@ namespace models {
 struct DmaParams {
   std::uint32_t channels = 2;
   std::uint32_t max_transaction_bytes = 4096;  // one TLM request; the DRAM splits it in bursts
-  std::uint32_t bytes_per_cycle = 32;         // issue rate of the engine
-  std::uint32_t setup_cycles = 16;            // per descriptor
+  std::uint32_t bytes_per_cycle = 32;          // issue rate of the engine
+  std::uint32_t setup_cycles = 16;             // per descriptor
 };
 DmaParams parse_dma(const sim::ConfigNode& node);
 
 /// A 2-D strided block transfer.
 struct DmaDescriptor {
-  bool to_local = true;        // DRAM -> SRAM (load) or SRAM -> DRAM (store)
+  bool to_local = true;  // DRAM -> SRAM (load) or SRAM -> DRAM (store)
   std::uint64_t dram_address = 0;
   std::uint64_t local_address = 0;
   std::uint64_t rows = 1;
@@ -75,8 +76,8 @@ class Dma : public sc_core::sc_module {
   void channel_thread(std::uint32_t index);
   void execute(Channel& channel, DmaJob& job);
   void transport(tlm_utils::simple_initiator_socket<Dma>& socket, tlm::tlm_command command,
-                 std::uint64_t address, unsigned char* data, std::uint64_t length,
-                 TrafficTag* tag, sc_core::sc_time& delay);
+                 std::uint64_t address, unsigned char* data, std::uint64_t length, TrafficTag* tag,
+                 sc_core::sc_time& delay);
 
   const DmaParams params_;
   const sc_core::sc_time clock_;

@@ -1,11 +1,12 @@
 #pragma once
 // On-chip scratchpad buffer: capacity, banks, ports of a given width, access latency.
 
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
 #include <cstdint>
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <vector>
 
 #include "models/common/traffic_ledger.h"
