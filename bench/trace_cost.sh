@@ -37,7 +37,7 @@ layer=$(count layer --vcd --set trace.level=layer --set trace.timeline=true)
 tile=$(count tile --vcd --set trace.level=tile --set trace.timeline=true)
 
 # Step 1: per-line counts of the tracing-off run, summed over the hook lines of the models.
-callgrind_annotate --auto=yes --show-percs=no --context=0 "$work/off.out" 2> /dev/null > "$work/off.annotated" || true
+callgrind_annotate --auto=yes --show-percs=no --context=0 --threshold=100 "$work/off.out" 2> /dev/null > "$work/off.annotated" || true
 hooks=$(python3 - "$work/off.annotated" "$source_dir" <<'EOF'
 import re, sys
 annotated, source_dir = sys.argv[1], sys.argv[2]
@@ -48,7 +48,7 @@ in_models = False
 for line in open(annotated, errors="replace"):
     m = re.match(r"-- Auto-annotated source: (.*)", line)
     if m:
-        in_models = "/models/" in m.group(1) or "/platforms/" in m.group(1)
+        in_models = re.search(r"(^|/)(models|platforms)/", m.group(1)) is not None
         continue
     if not in_models:
         continue
