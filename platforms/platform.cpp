@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
 
 #include "models/memory/dram/dram.h"
 #include "sim/core/timeline.h"
@@ -277,6 +279,46 @@ bool build_commands(const PlatformParams& params, const workloads::Network& netw
   return true;
 }
 
+/// Tracing only: sits between the system bus and the DRAM and records what the DRAM counted
+/// during each transaction (bytes, row hits, misses, conflicts, refreshes) per rate window, at
+/// the transaction's completion time. The DRAM model itself takes no trace hooks yet.
+class DramProbe : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<DramProbe> in{"in"};
+  tlm_utils::simple_initiator_socket<DramProbe> out{"out"};
+  DramProbe(const sc_core::sc_module_name& name, const models::Dram& dram, sim::VcdWriter& vcd)
+      : sc_module(name), dram_(dram), vcd_(vcd) {
+    in.register_b_transport(this, &DramProbe::b_transport);
+    in.register_transport_dbg(this, &DramProbe::transport_dbg);
+    const std::string scope = dram.name();
+    read_ = vcd.add_rate_signal(scope, "read_bytes_per_window");
+    write_ = vcd.add_rate_signal(scope, "write_bytes_per_window");
+    hits_ = vcd.add_rate_signal(scope, "row_hits_per_window");
+    misses_ = vcd.add_rate_signal(scope, "row_misses_per_window");
+    conflicts_ = vcd.add_rate_signal(scope, "row_conflicts_per_window");
+    refreshes_ = vcd.add_rate_signal(scope, "refreshes_per_window");
+  }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    const models::DramCounters before = dram_.counters();
+    out->b_transport(gp, delay);
+    const models::DramCounters& after = dram_.counters();
+    const auto t = static_cast<std::uint64_t>((sc_core::sc_time_stamp() + delay).value());
+    vcd_.add_amount(read_, t, after.bytes_read - before.bytes_read);
+    vcd_.add_amount(write_, t, after.bytes_written - before.bytes_written);
+    vcd_.add_amount(hits_, t, after.row_hits - before.row_hits);
+    vcd_.add_amount(misses_, t, after.row_misses - before.row_misses);
+    vcd_.add_amount(conflicts_, t, after.row_conflicts - before.row_conflicts);
+    vcd_.add_amount(refreshes_, t, after.refreshes - before.refreshes);
+  }
+  unsigned int transport_dbg(tlm::tlm_generic_payload& gp) { return out->transport_dbg(gp); }
+
+  const models::Dram& dram_;
+  sim::VcdWriter& vcd_;
+  sim::VcdWriter::SignalId read_, write_, hits_, misses_, conflicts_, refreshes_;
+};
+
 /// The SystemC top: host, system bus, accelerator (controller, DMA, buffers, PE array), DRAM.
 class Top : public sc_core::sc_module {
  public:
@@ -296,7 +338,13 @@ class Top : public sc_core::sc_module {
                    vcd) {
     host.bus.bind(bus.in);
     dma.mem.bind(bus.in);
-    bus.out.bind(dram.in);
+    if (vcd) {
+      dram_probe = std::make_unique<DramProbe>("dram_probe", dram, *vcd);
+      bus.out.bind(dram_probe->in);
+      dram_probe->out.bind(dram.in);
+    } else {
+      bus.out.bind(dram.in);
+    }
     bus.map(p.dram.base_address, p.dram.size_bytes, "dram");
     bus.out.bind(controller.regs);
     bus.map(kAcceleratorBase, models::kRegBlockBytes, "accelerator");
@@ -347,6 +395,7 @@ class Top : public sc_core::sc_module {
   models::VectorUnit vector_unit;
   models::Controller controller;
   std::vector<std::unique_ptr<models::Sram>> buffers;
+  std::unique_ptr<DramProbe> dram_probe;  // tracing only
 };
 
 /// Turns the components' action counts into energy by component, tensor class and phase

@@ -45,7 +45,7 @@ TEST_F(TraceRun, VcdIsWellFormedAndAgreesWithTheRunsOwnNumbers) {
   EXPECT_EQ(vcd.timescale, "1ps");
   for (const char* scope : {"top", "top.host", "top.controller", "top.pe_array", "top.dma",
                             "top.dma.ch0", "top.dma.ch1", "top.ifmap_sram", "top.weight_sram",
-                            "top.ofmap_sram", "top.vector_unit", "top.energy"}) {
+                            "top.ofmap_sram", "top.vector_unit", "top.dram", "top.energy"}) {
     EXPECT_NE(std::find(vcd.scopes.begin(), vcd.scopes.end(), scope), vcd.scopes.end()) << scope;
   }
   for (const char* name :
@@ -77,6 +77,19 @@ TEST_F(TraceRun, VcdIsWellFormedAndAgreesWithTheRunsOwnNumbers) {
     integrated += vcd.var(ch).integral(end) / 1e6L;
   }
   EXPECT_NEAR(static_cast<double>(integrated), static_cast<double>(dma_bytes), 0.5);
+
+  // What the DRAM counted, per window, integrates to its counters.
+  for (const char* counter :
+       {"bytes_read", "bytes_written", "row_hits", "row_misses", "row_conflicts", "refreshes"}) {
+    std::string name = std::string("top.dram.") + counter + "_per_window";
+    if (name == "top.dram.bytes_read_per_window") name = "top.dram.read_bytes_per_window";
+    if (name == "top.dram.bytes_written_per_window") name = "top.dram.write_bytes_per_window";
+    const long double counted = json_number(summary, std::string("top.dram.") + counter);
+    ASSERT_GE(counted, 0) << counter;
+    EXPECT_NEAR(static_cast<double>(vcd.var(name).integral(end) / 1e6L),
+                static_cast<double>(counted), 0.5)
+        << counter;
+  }
 
   // The cumulative energy ends at the run's total (pJ, rounded).
   const auto& energy = vcd.var("top.energy.cumulative_pj").changes;
