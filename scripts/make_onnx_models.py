@@ -209,8 +209,7 @@ def transformer(out_dir, d=32, heads=4, ffn=64, seq=16):
 
 
 def with_conv_transpose(out_dir):
-    """A small decoder step with a ConvTranspose, which edgesim does not import: for the error
-    and --set workload.onnx.unsupported=skip paths."""
+    """A small encoder-decoder step with a ConvTranspose (U-Net style upsampling)."""
     b = Builder()
     x = "features"
     y = b.conv_bn(x, "enc", 4, 8, 3)
@@ -222,6 +221,21 @@ def with_conv_transpose(out_dir):
         [helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, 4, 8, 8])],
         [helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, 4, 16, 16])], b.inits)
     save(graph, 13, os.path.join(out_dir, "conv_transpose_tiny.onnx"))
+
+
+def with_unsupported(out_dir):
+    """A super-resolution tail with DepthToSpace (pixel shuffle), which edgesim does not
+    import: for the error and --set workload.onnx.unsupported=skip paths."""
+    b = Builder()
+    x = "features"
+    y = b.conv_bn(x, "enc", 4, 8, 3)
+    y = b.node("DepthToSpace", [y], "shuffle", blocksize=2, mode="CRD")
+    y = b.node("Relu", [y], "shuffle.relu")
+    graph = helper.make_graph(
+        b.nodes, "pixel_shuffle_tiny",
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, 4, 8, 8])],
+        [helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, 2, 16, 16])], b.inits)
+    save(graph, 13, os.path.join(out_dir, "pixel_shuffle_tiny.onnx"))
 
 
 def torch_exports(out_dir):
@@ -275,6 +289,7 @@ def main():
     mobilenet(out_dir)
     transformer(out_dir)
     with_conv_transpose(out_dir)
+    with_unsupported(out_dir)
     if "--torch" in sys.argv:
         torch_exports(out_dir)
 

@@ -154,13 +154,12 @@ TEST_F(OnnxExport, YamlFormatIsAWorkloadThatRuns) {
 }
 
 TEST_F(OnnxExport, UnsupportedNodeIsOneLineAndSkipModeContinues) {
-  const std::string model = kModels + "conv_transpose_tiny.onnx";
+  const std::string model = kModels + "pixel_shuffle_tiny.onnx";
   const auto r = e2e::run_edgesim("export --workload '" + model + "' --format scalesim-conv");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "error: " + model +
-                       ": node 'up1' (op_type ConvTranspose): not supported; nearest supported: "
-                       "Conv (a transposed convolution has the MACs of a Conv over the "
-                       "zero-upsampled input) (or --set workload.onnx.unsupported=skip)\n");
+                       ": node 'shuffle' (op_type DepthToSpace): not supported; nearest "
+                       "supported: Reshape (or --set workload.onnx.unsupported=skip)\n");
   EXPECT_TRUE(r.out.empty());
   const auto skip = e2e::run_edgesim("export --workload '" + model +
                                      "' --format scalesim-conv --set "

@@ -33,7 +33,7 @@ const std::vector<std::string>& vector_op_names() {
       "pow",           "max",       "min",          "maxpool",   "averagepool", "globalaveragepool",
       "globalmaxpool", "batchnorm", "instancenorm", "layernorm", "softmax",     "logsoftmax",
       "reducemean",    "reducesum", "reducemax",    "pad",       "gather",      "lppool",
-      "lrn",           "where",     "compare",      "logical",   "resize"};
+      "lrn",           "where",     "compare",      "logical",   "resize",      "col2im"};
   return names;
 }
 

@@ -43,7 +43,7 @@ struct Tensor {
 
 const std::vector<std::string> kSupportedOps = {
     // PE-array layers
-    "Conv", "Gemm", "MatMul",
+    "Conv", "ConvTranspose", "Gemm", "MatMul",
     // vector
     "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization",
     "InstanceNormalization", "LayerNormalization", "LRN", "Relu", "LeakyRelu", "PRelu", "Clip",
@@ -60,9 +60,6 @@ const std::vector<std::string> kSupportedOps = {
 /// Nearest supported alternative for ops users commonly meet.
 std::string nearest_supported(const std::string& op_type) {
   static const std::map<std::string, std::string> table = {
-      {"ConvTranspose",
-       "Conv (a transposed convolution has the MACs of a Conv over the "
-       "zero-upsampled input)"},
       {"ConvInteger", "Conv"},
       {"QLinearConv", "Conv"},
       {"MatMulInteger", "MatMul"},
@@ -494,6 +491,7 @@ class Importer {
       return;
     }
     if (one_of(op, {"Conv"})) return conv(node);
+    if (one_of(op, {"ConvTranspose"})) return conv_transpose(node);
     if (one_of(op, {"Gemm", "MatMul"})) return matmul(node);
     if (one_of(op, {"MaxPool", "AveragePool", "LpPool"})) return pool(node);
     if (one_of(op, {"GlobalAveragePool", "GlobalMaxPool"})) return global_pool(node);
@@ -558,8 +556,8 @@ class Importer {
 
   // ---- layers ---------------------------------------------------------------------------
 
-  std::string unique_name(const onnx::NodeProto& node) {
-    const std::string base = display_name(node);
+  std::string unique_name(const onnx::NodeProto& node, const std::string& suffix_text = "") {
+    const std::string base = display_name(node) + suffix_text;
     std::string name = base;
     for (int suffix = 2; !layer_names_.insert(name).second; ++suffix) {
       name = base + "_" + std::to_string(suffix);
@@ -575,8 +573,8 @@ class Importer {
     return static_cast<std::uint32_t>(value);
   }
 
-  void add_layer(const onnx::NodeProto& node, Layer layer) {
-    layer.name = unique_name(node);
+  void add_layer(const onnx::NodeProto& node, Layer layer, const std::string& suffix = "") {
+    layer.name = unique_name(node, suffix);
     if (layer.repeat == 0 || layer.repeat > (std::uint64_t{1} << 32)) {
       fail_node(node, "repeat count " + std::to_string(layer.repeat) + " is out of range");
     }
@@ -743,6 +741,101 @@ class Importer {
                n == 2 ? static_cast<std::uint64_t>(out_spatial[0]) : 1,
                static_cast<std::uint64_t>(out_spatial[n - 1]));
     add_layer(node, layer);
+  }
+
+  /// A transposed convolution as GEMM + col2im: every input pixel times the weights gives
+  /// kernel x kernel x filters partial outputs (a 1x1 conv2d with out_c = filters x kernel
+  /// area, exactly the MACs), which a col2im vector layer scatter-adds into the output.
+  void conv_transpose(const onnx::NodeProto& node) {
+    const Tensor& x = in(node, 0);
+    const Tensor& w = in(node, 1);
+    if (x.dims.size() < 3 || x.dims.size() > 4) {
+      unsupported(node, "ConvTranspose with 1 or 2 spatial dimensions");
+      return;
+    }
+    const std::size_t n = x.dims.size() - 2;
+    if (w.dims.size() != x.dims.size()) {
+      fail_node(node,
+                "weight shape " + dims_text(w.dims) + " does not match input " + dims_text(x.dims));
+    }
+    const std::int64_t group = attr_int(node, "group", 1);
+    const std::int64_t c = x.dims[1];
+    if (group <= 0 || group > c || c % group != 0 || w.dims[0] != c) {
+      fail_node(node, "group " + std::to_string(group) + " does not fit input " +
+                          dims_text(x.dims) + " and weights " + dims_text(w.dims));
+    }
+    const std::int64_t m = w.dims[1] * group;
+    const Dims kernel = attr_ints(node, "kernel_shape", Dims(w.dims.begin() + 2, w.dims.end()));
+    if (kernel.size() != n || !std::equal(kernel.begin(), kernel.end(), w.dims.begin() + 2)) {
+      fail_node(node, "kernel_shape " + dims_text(kernel) + " does not match the weights " +
+                          dims_text(w.dims));
+    }
+    const Dims strides = attr_ints(node, "strides", Dims(n, 1));
+    const Dims dilations = attr_ints(node, "dilations", Dims(n, 1));
+    const Dims output_padding = attr_ints(node, "output_padding", Dims(n, 0));
+    const Dims pads = attr_ints(node, "pads", Dims(2 * n, 0));
+    const Dims output_shape = attr_ints(node, "output_shape", {});
+    if (strides.size() != n || dilations.size() != n || output_padding.size() != n ||
+        pads.size() != 2 * n || (!output_shape.empty() && output_shape.size() != n)) {
+      fail_node(node, "strides, dilations, output_padding, pads and output_shape need " +
+                          std::to_string(n) + " values per spatial dimension");
+    }
+    check_window_attr(node, kernel, "kernel_shape", 1);
+    check_window_attr(node, strides, "strides", 1);
+    check_window_attr(node, dilations, "dilations", 1);
+    check_window_attr(node, pads, "pads", 0);
+    check_window_attr(node, output_padding, "output_padding", 0);
+    const std::string auto_pad = attr_string(node, "auto_pad", "NOTSET");
+    Tensor y;
+    y.dims = {x.dims[0], m};
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int64_t extent = dilations[i] * (kernel[i] - 1) + 1;
+      const std::int64_t full = strides[i] * (x.dims[i + 2] - 1) + output_padding[i] + extent;
+      std::int64_t out = full - pads[i] - pads[i + n];
+      if (!output_shape.empty()) {
+        out = output_shape[i];
+      } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+        out = x.dims[i + 2] * strides[i];
+      } else if (auto_pad == "VALID") {
+        out = full;
+      }
+      if (out <= 0 || out > kMaxDim) {
+        fail_node(node, "gives an output size of " + std::to_string(out));
+      }
+      y.dims.push_back(out);
+    }
+    y.constant = all_constant(node);
+    set_out(node, 0, y);
+    if (y.constant || y.elements() == 0) return;
+
+    const InstanceShape s = instance_shape(x.dims, network_.batch, true);
+    const std::uint64_t area = static_cast<std::uint64_t>(n == 2 ? kernel[0] : 1) *
+                               static_cast<std::uint64_t>(kernel[n - 1]);
+    Layer gemm;
+    gemm.type = LayerType::kConv2d;
+    gemm.scales_with_batch = s.scales_with_batch;
+    gemm.repeat = s.repeat * static_cast<std::uint64_t>(group);
+    gemm.in_h = ir_dim(node, s.h);
+    gemm.in_w = ir_dim(node, s.w);
+    gemm.in_c = ir_dim(node, static_cast<std::uint64_t>(c / group));
+    gemm.out_c = ir_dim(node, static_cast<std::uint64_t>(m / group) * area);
+    gemm.kernel_h = gemm.kernel_w = 1;
+    add_layer(node, gemm);
+
+    Layer col2im;
+    col2im.type = LayerType::kVector;
+    col2im.op = "col2im";
+    const InstanceShape out = instance_shape(y.dims, network_.batch, true);
+    col2im.scales_with_batch = out.scales_with_batch;
+    col2im.repeat = out.repeat;
+    col2im.in_h = gemm.in_h;
+    col2im.in_w = gemm.in_w;
+    col2im.in_c = ir_dim(node, static_cast<std::uint64_t>(m) * area);
+    col2im.out_c = ir_dim(node, out.c);
+    col2im.in_elements = std::uint64_t{col2im.in_h} * col2im.in_w * col2im.in_c;
+    fit_dimension(col2im.in_h, out.h, col2im.kernel_h, col2im.extra_pad_h);
+    fit_dimension(col2im.in_w, out.w, col2im.kernel_w, col2im.extra_pad_w);
+    add_layer(node, col2im, ".col2im");
   }
 
   void matmul(const onnx::NodeProto& node) {
