@@ -338,7 +338,7 @@ class Top : public sc_core::sc_module {
                    vcd) {
     host.bus.bind(bus.in);
     dma.mem.bind(bus.in);
-    if (vcd) {
+    if (vcd && vcd->options().record_signals && vcd->level() >= sim::TraceLevel::kTile) {
       dram_probe = std::make_unique<DramProbe>("dram_probe", dram, *vcd);
       bus.out.bind(dram_probe->in);
       dram_probe->out.bind(dram.in);
@@ -578,7 +578,7 @@ void finish_trace(const workloads::Network& network, const workloads::Program& p
   vcd.change(energy, finish_ps, (result.energy.total() + 500) / 1000);
   vcd.set_end_time(finish_ps);
 
-  if (sim::Timeline* timeline = vcd.timeline()) {
+  if (sim::Timeline* timeline = vcd.timeline(sim::TraceLevel::kLayer)) {
     const auto track = timeline->track("top.controller");
     for (const auto& r : records) {
       timeline->slice(track, network.layers[r.layer].name + " " + workloads::phase_name(r.phase),
@@ -611,6 +611,8 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
   }
   Top top("top", params, std::move(commands), stats, vcd);
   sc_core::sc_start();
+  // Posted writes still buffered and refreshes in idle time belong to the run.
+  top.dram.account_until(sc_core::sc_time_stamp());
 
   const double clock_ps = top.accel_clock.to_seconds() * 1e12;
   result.simulated_ns = top.host.finish_time().to_seconds() * 1e9;

@@ -95,7 +95,10 @@ std::string describe(const YAML::Node& node) {
 
 bool parse_unsigned(const std::string& text, std::uint64_t& out) {
   if (text.empty() || text[0] == '-' || text[0] == '+') return false;
-  auto result = std::from_chars(text.data(), text.data() + text.size(), out);
+  // Addresses read better in hex: 0x80000000.
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const char* begin = text.data() + (hex ? 2 : 0);
+  auto result = std::from_chars(begin, text.data() + text.size(), out, hex ? 16 : 10);
   return result.ec == std::errc() && result.ptr == text.data() + text.size();
 }
 

@@ -16,6 +16,8 @@ DmaParams parse_dma(const sim::ConfigNode& node) {
   p.bytes_per_cycle =
       static_cast<std::uint32_t>(node.get_positive("bytes_per_cycle", p.bytes_per_cycle));
   p.setup_cycles = node.get<std::uint32_t>("setup_cycles", p.setup_cycles);
+  p.max_outstanding =
+      static_cast<std::uint32_t>(node.get_positive("max_outstanding", p.max_outstanding));
   return p;
 }
 
@@ -112,12 +114,17 @@ void Dma::execute(Channel& channel, DmaJob& job) {
   sc_core::sc_time issue = clock_ * static_cast<double>(params_.setup_cycles);
   sc_core::sc_time finish = issue;
   const sc_core::sc_time per_byte = clock_ / static_cast<double>(params_.bytes_per_cycle);
+  // Completion times of the last max_outstanding requests: a new request waits for a slot.
+  std::vector<sc_core::sc_time> in_flight(params_.max_outstanding, sc_core::SC_ZERO_TIME);
+  std::uint64_t request = 0;
   for (std::uint64_t row = 0; row < d.rows; ++row) {
     for (std::uint64_t offset = 0; offset < d.row_bytes; offset += params_.max_transaction_bytes) {
       const std::uint64_t length =
           std::min<std::uint64_t>(params_.max_transaction_bytes, d.row_bytes - offset);
       const std::uint64_t dram = d.dram_address + row * d.dram_stride + offset;
       const std::uint64_t local_address = d.local_address + row * d.local_stride + offset;
+      sc_core::sc_time& slot = in_flight[request++ % in_flight.size()];
+      issue = std::max(issue, slot);
       sc_core::sc_time delay = issue;
       if (d.to_local) {
         transport(mem, tlm::TLM_READ_COMMAND, dram, buffer_.data(), length, &tag, delay);

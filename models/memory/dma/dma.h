@@ -25,6 +25,7 @@ struct DmaParams {
   std::uint32_t max_transaction_bytes = 4096;  // one TLM request; the DRAM splits it in bursts
   std::uint32_t bytes_per_cycle = 32;          // issue rate of the engine
   std::uint32_t setup_cycles = 16;             // per descriptor
+  std::uint32_t max_outstanding = 16;          // requests in flight per channel
 };
 DmaParams parse_dma(const sim::ConfigNode& node);
 
