@@ -264,7 +264,7 @@ TEST(OnnxImport, NetworkSurvivesTheYamlRoundTrip) {
   }
 }
 
-// ---- models built here, for errors ---------------------------------------------------------
+// Models built here, for the errors.
 
 onnx::ModelProto single_node_model(const std::string& op_type, const std::string& node_name) {
   onnx::ModelProto model;

@@ -221,6 +221,7 @@ InstanceShape instance_shape(const Dims& dims, std::uint32_t batch, bool spatial
   return s;
 }
 
+/// Walks the graph once in order: binds the inputs, infers each node's outputs, emits its layer.
 class Importer {
  public:
   Importer(const onnx::ModelProto& model, const std::string& origin,
@@ -265,8 +266,6 @@ class Importer {
   [[noreturn]] void fail_node(const onnx::NodeProto& node, const std::string& what) const {
     fail(node_label(node) + ": " + what);
   }
-
-  // ---- graph inputs -------------------------------------------------------------------
 
   std::int64_t checked_dim(std::int64_t value, const std::string& where) const {
     if (value < 0 || value > kMaxDim) {
@@ -359,8 +358,6 @@ class Importer {
     if (options_.batch > 0) network_.batch = options_.batch;
   }
 
-  // ---- tensor access ------------------------------------------------------------------
-
   bool has_input(const onnx::NodeProto& node, int i) const {
     return i < node.input_size() && !node.input(i).empty();
   }
@@ -436,8 +433,6 @@ class Importer {
     }
   }
 
-  // ---- attributes ---------------------------------------------------------------------
-
   const onnx::AttributeProto* attr(const onnx::NodeProto& node, const std::string& name) const {
     for (const auto& a : node.attribute()) {
       if (a.name() == name) return &a;
@@ -472,8 +467,6 @@ class Importer {
     }
     return a;
   }
-
-  // ---- dispatch -------------------------------------------------------------------------
 
   static bool one_of(const std::string& op, std::initializer_list<const char*> names) {
     for (const char* n : names) {
@@ -553,8 +546,6 @@ class Importer {
     }
     return true;
   }
-
-  // ---- layers ---------------------------------------------------------------------------
 
   std::string unique_name(const onnx::NodeProto& node, const std::string& suffix_text = "") {
     const std::string base = display_name(node) + suffix_text;
