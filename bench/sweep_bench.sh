@@ -17,7 +17,7 @@ median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v
 
 cat >"$work/sweep200.yaml" <<YAML
 # 5 square arrays x 5 weight buffers x 4 input buffers x 2 dataflows = 200 points.
-base: {platform: edge_npu, workload: $root/examples/workloads/resnet20.yaml}
+base: {platform: edge_npu, workload: resnet20, set: {workload.batch: 1}}
 axes:
   - {key: accelerator.pe_array.rows, values: [4, 8, 16, 32, 64], zip: array}
   - {key: accelerator.pe_array.cols, values: [4, 8, 16, 32, 64], zip: array}

@@ -238,8 +238,9 @@ const std::vector<std::pair<std::string, std::string>>& derived_quantities() {
        "on-chip buffer bytes: unified_bytes when accelerator.sram.organisation is unified, "
        "else ifmap_bytes + weight_bytes + ofmap_bytes"},
       {"mean_w_bits",
-       "weight bits averaged over the workload's layers (workload.precision.layers.<name>."
-       "w_bits, else workload.precision.w_bits; fp16/bf16 count 16, fp32 32)"},
+       "weight bits averaged over the workload's layers with weights (not vector or layout "
+       "layers): workload.precision.layers.<name>.w_bits, else workload.precision.w_bits; "
+       "fp16/bf16 count 16, fp32 32"},
   };
   return kDerived;
 }
@@ -276,17 +277,21 @@ std::optional<std::string> derived_value(const std::string& name, const ValueLoo
     };
     const double global = bits_of(config("workload.precision.w_bits")).value_or(8.0);
     double sum = 0;
-    std::size_t layers = 0;
-    for (;; ++layers) {
-      const auto layer = config("workload.layers[" + std::to_string(layers) + "].name");
+    std::size_t weighted = 0;
+    for (std::size_t i = 0;; ++i) {
+      const std::string prefix = "workload.layers[" + std::to_string(i) + "].";
+      const auto layer = config(prefix + "name");
       if (!layer) break;
+      const auto type = config(prefix + "type");
+      if (type && (*type == "vector" || *type == "layout")) continue;  // no weights
       auto bits = bits_of(config("workload.precision.layers." + *layer + ".w_bits"));
       if (!bits)
-        bits = bits_of(config("workload.precision.layers." + std::to_string(layers) + ".w_bits"));
+        bits = bits_of(config("workload.precision.layers." + std::to_string(i) + ".w_bits"));
       sum += bits.value_or(global);
+      ++weighted;
     }
-    if (layers == 0) throw std::invalid_argument(name + " needs the workload's layers");
-    return number_text(sum / static_cast<double>(layers));
+    if (weighted == 0) throw std::invalid_argument(name + " needs a workload with weighted layers");
+    return number_text(sum / static_cast<double>(weighted));
   }
   return std::nullopt;
 }

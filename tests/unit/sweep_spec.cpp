@@ -210,6 +210,8 @@ TEST(SweepConstraint, MeanWeightBitsAveragesPerLayerWidthsOverTheGlobalOne) {
       {"workload.layers[1].name", "conv2"},
       {"workload.layers[2].name", "fc"},
       {"workload.layers[3].name", "head"},
+      {"workload.layers[4].name", "relu"},
+      {"workload.layers[4].type", "vector"},
       {"workload.precision.w_bits", "8"},
       {"workload.precision.layers.conv2.w_bits", "2"},
       {"workload.precision.layers.2.w_bits", "4"},
@@ -218,7 +220,8 @@ TEST(SweepConstraint, MeanWeightBitsAveragesPerLayerWidthsOverTheGlobalOne) {
     const auto j = config.find(k);
     return j == config.end() ? std::nullopt : std::optional<std::string>(j->second);
   };
-  EXPECT_EQ(sweep::derived_value("mean_w_bits", lookup), "7.5");  // (8 + 2 + 4 + 16) / 4
+  // (8 + 2 + 4 + 16) / 4: the vector layer has no weights.
+  EXPECT_EQ(sweep::derived_value("mean_w_bits", lookup), "7.5");
   EXPECT_THROW(sweep::derived_value("pe_count", lookup), std::invalid_argument);
   EXPECT_EQ(sweep::derived_value("not_derived", lookup), std::nullopt);
 }
