@@ -299,23 +299,29 @@ class DramProbe : public sc_core::sc_module {
     refreshes_ = vcd.add_rate_signal(scope, "refreshes_per_window");
   }
 
+  /// Records what the DRAM counted since the last record (e.g. after the last transaction,
+  /// when it drains its write buffers at the end of the run) at `time_ps`.
+  void flush(std::uint64_t time_ps) {
+    const models::DramCounters& now = dram_.counters();
+    vcd_.add_amount(read_, time_ps, now.bytes_read - seen_.bytes_read);
+    vcd_.add_amount(write_, time_ps, now.bytes_written - seen_.bytes_written);
+    vcd_.add_amount(hits_, time_ps, now.row_hits - seen_.row_hits);
+    vcd_.add_amount(misses_, time_ps, now.row_misses - seen_.row_misses);
+    vcd_.add_amount(conflicts_, time_ps, now.row_conflicts - seen_.row_conflicts);
+    vcd_.add_amount(refreshes_, time_ps, now.refreshes - seen_.refreshes);
+    seen_ = now;
+  }
+
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-    const models::DramCounters before = dram_.counters();
     out->b_transport(gp, delay);
-    const models::DramCounters& after = dram_.counters();
-    const auto t = static_cast<std::uint64_t>((sc_core::sc_time_stamp() + delay).value());
-    vcd_.add_amount(read_, t, after.bytes_read - before.bytes_read);
-    vcd_.add_amount(write_, t, after.bytes_written - before.bytes_written);
-    vcd_.add_amount(hits_, t, after.row_hits - before.row_hits);
-    vcd_.add_amount(misses_, t, after.row_misses - before.row_misses);
-    vcd_.add_amount(conflicts_, t, after.row_conflicts - before.row_conflicts);
-    vcd_.add_amount(refreshes_, t, after.refreshes - before.refreshes);
+    flush(static_cast<std::uint64_t>((sc_core::sc_time_stamp() + delay).value()));
   }
   unsigned int transport_dbg(tlm::tlm_generic_payload& gp) { return out->transport_dbg(gp); }
 
   const models::Dram& dram_;
   sim::VcdWriter& vcd_;
+  models::DramCounters seen_;
   sim::VcdWriter::SignalId read_, write_, hits_, misses_, conflicts_, refreshes_;
 };
 
@@ -690,6 +696,12 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
   result.pe_utilization =
       result.total_cycles ? static_cast<double>(result.macs) / (result.total_cycles * pes) : 0;
   account_energy(params, program, top, result);
+  result.dram_row_hit_rate = top.dram.row_hit_rate();
+  result.dram_avg_latency_ns = top.dram.average_latency_ns();
+  result.dram_peak_gbps = params.dram.peak_bandwidth_gbps();
+  if (top.dram_probe) {
+    top.dram_probe->flush(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value()));
+  }
   if (vcd) finish_trace(network, program, top, result, *vcd);
   for (const auto& entry : stats.entries()) result.counters.emplace_back(entry.name, *entry.value);
   return result;

@@ -35,7 +35,9 @@ Host::Host(const sc_core::sc_module_name& name, const HostParams& params,
     vcd_op_ = vcd_->add_signal(this->name(), "op_index", 32, sim::TraceLevel::kLayer);
     vcd_phase_ = vcd_->add_signal(this->name(), "phase", 3, sim::TraceLevel::kLayer);
     vcd_iteration_ = vcd_->add_signal(this->name(), "iteration", 32, sim::TraceLevel::kLayer);
-    if (vcd_->timeline()) timeline_track_ = vcd_->timeline()->track(this->name());
+    if (auto* timeline = vcd_->timeline(sim::TraceLevel::kLayer)) {
+      timeline_track_ = timeline->track(this->name());
+    }
   }
 }
 
@@ -96,9 +98,9 @@ void Host::run() {
     delay = clock_ * static_cast<double>(params_.irq_latency_cycles);
     write(accelerator_base_ + kRegIrqAck, &one, sizeof(one), delay);
     sc_core::wait(delay);
-    if (vcd_ && vcd_->timeline()) {
-      vcd_->timeline()->slice(timeline_track_, "command", command_start.value(),
-                              sc_core::sc_time_stamp().value(), {{"op_index", d.op_index}});
+    if (sim::Timeline* timeline = vcd_ ? vcd_->timeline(sim::TraceLevel::kLayer) : nullptr) {
+      timeline->slice(timeline_track_, "command", command_start.value(),
+                      sc_core::sc_time_stamp().value(), {{"op_index", d.op_index}});
     }
     if (command.check) {
       std::vector<std::int32_t> c(d.m * d.n);

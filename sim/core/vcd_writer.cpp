@@ -126,8 +126,7 @@ void VcdWriter::record(State& s, SignalId signal, std::uint64_t time_ps, std::ui
   changes_.push_back({time_ps, value, signal});
 }
 
-void VcdWriter::add_amount(SignalId signal, std::uint64_t time_ps, std::uint64_t amount) {
-  if (!state_[signal].enabled) return;
+void VcdWriter::accumulate(SignalId signal, std::uint64_t time_ps, std::uint64_t amount) {
   if (time_ps < options_.window_start_ps || time_ps > options_.window_end_ps) return;
   auto& buckets = rate_buckets_[signal];
   const std::uint64_t index = (time_ps - options_.window_start_ps) / options_.rate_window_ps;

@@ -71,7 +71,9 @@ class VcdWriter {
     record(s, signal, time_ps, value);
   }
   /// Adds `amount` to a rate signal in the window that holds `time_ps`.
-  void add_amount(SignalId signal, std::uint64_t time_ps, std::uint64_t amount);
+  void add_amount(SignalId signal, std::uint64_t time_ps, std::uint64_t amount) {
+    if (state_[signal].enabled) accumulate(signal, time_ps, amount);
+  }
   /// Names the values of `signal` (a legend: value i is names[i]), in the VCD header and as
   /// a GTKWave translate filter.
   void set_legend(SignalId signal, std::vector<std::string> names);
@@ -83,7 +85,12 @@ class VcdWriter {
 
   /// Attaches a timeline (not owned) that components also feed; nullptr detaches.
   void attach_timeline(Timeline* timeline) { timeline_ = timeline; }
-  Timeline* timeline() const { return timeline_; }
+  /// The attached timeline when slices of `level` are within the trace level, else nullptr
+  /// (ops and host commands are layer-level slices; tiles, chunks, stalls and DMA transfers
+  /// tile-level).
+  Timeline* timeline(TraceLevel level = TraceLevel::kTile) const {
+    return level <= options_.level ? timeline_ : nullptr;
+  }
 
   const VcdOptions& options() const { return options_; }
   TraceLevel level() const { return options_.level; }
@@ -115,6 +122,7 @@ class VcdWriter {
     SignalId signal;
   };
   void record(State& s, SignalId signal, std::uint64_t time_ps, std::uint64_t value);
+  void accumulate(SignalId signal, std::uint64_t time_ps, std::uint64_t amount);
   SignalId declare(const std::string& scope, const std::string& name, unsigned width_bits,
                    TraceLevel level, bool rate);
 
