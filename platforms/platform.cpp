@@ -696,6 +696,9 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
   result.pe_utilization =
       result.total_cycles ? static_cast<double>(result.macs) / (result.total_cycles * pes) : 0;
   account_energy(params, program, top, result);
+  result.dram_row_hit_rate = top.dram.row_hit_rate();
+  result.dram_avg_latency_ns = top.dram.average_latency_ns();
+  result.dram_peak_gbps = params.dram.peak_bandwidth_gbps();
   if (top.dram_probe) {
     top.dram_probe->flush(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value()));
   }

@@ -126,6 +126,9 @@ struct RunResult {
   std::uint64_t dram_bytes_by_class[workloads::kTensorClassCount] = {};
   std::uint64_t checked_ops = 0;
   double simulated_ns = 0;
+  double dram_row_hit_rate = 0;     // bursts that found their row open
+  double dram_avg_latency_ns = 0;   // per DRAM transaction, arrival to last data beat
+  double dram_peak_gbps = 0;        // the preset's theoretical peak
   models::EnergyBreakdown energy;
   std::vector<LayerResult> layers;
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // every registered statistic

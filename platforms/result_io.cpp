@@ -73,7 +73,8 @@ std::string serialize(const RunResult& result) {
   out.precision(17);
   out << (r.feasible ? 1 : 0) << '\n' << r.reason << '\n';
   each_result_count(r, [&](std::uint64_t& v) { out << v << ' '; });
-  out << r.pe_utilization << ' ' << r.simulated_ns << '\n';
+  out << r.pe_utilization << ' ' << r.simulated_ns << ' ' << r.dram_row_hit_rate << ' '
+      << r.dram_avg_latency_ns << ' ' << r.dram_peak_gbps << '\n';
   out << r.layers.size() << '\n';
   for (auto& row : r.layers) {
     out << row.layer << ' ' << row.phase_index << ' ' << word(row.name) << ' ' << word(row.type)
@@ -97,7 +98,8 @@ RunResult deserialize(const std::string& text) {
   in.ignore();
   std::getline(in, r.reason);
   each_result_count(r, [&](std::uint64_t& v) { in >> v; });
-  in >> r.pe_utilization >> r.simulated_ns;
+  in >> r.pe_utilization >> r.simulated_ns >> r.dram_row_hit_rate >> r.dram_avg_latency_ns >>
+      r.dram_peak_gbps;
   std::size_t rows = 0;
   in >> rows;
   for (std::size_t i = 0; i < rows && in; ++i) {
@@ -143,6 +145,14 @@ void accumulate(RunResult& into, const RunResult& from) {
   each_result_count(add, [&](std::uint64_t& v) { values.push_back(v); });
   std::size_t i = 0;
   each_result_count(into, [&](std::uint64_t& v) { v += values[i++]; });
+  // Rates of the sum: weighted by the time each part ran.
+  const double weight = into.simulated_ns + add.simulated_ns;
+  if (weight > 0) {
+    into.dram_row_hit_rate = (into.dram_row_hit_rate * into.simulated_ns +
+                              add.dram_row_hit_rate * add.simulated_ns) / weight;
+    into.dram_avg_latency_ns = (into.dram_avg_latency_ns * into.simulated_ns +
+                                add.dram_avg_latency_ns * add.simulated_ns) / weight;
+  }
   into.simulated_ns += add.simulated_ns;
   for (auto& row : add.layers) {
     LayerResult* target = nullptr;

@@ -112,6 +112,9 @@ std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
   out << "  \"dram_write_bytes\": " << r.dram_write_bytes << ",\n";
   out << "  \"sram_read_bytes\": " << r.sram_read_bytes << ",\n";
   out << "  \"sram_write_bytes\": " << r.sram_write_bytes << ",\n";
+  out << "  \"dram_row_hit_rate\": " << number(r.dram_row_hit_rate) << ",\n";
+  out << "  \"dram_avg_latency_ns\": " << number(r.dram_avg_latency_ns) << ",\n";
+  out << "  \"dram_peak_bandwidth_gbps\": " << number(r.dram_peak_gbps) << ",\n";
   out << "  \"dram_bytes_by_tensor_class\": {";
   for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
     out << (c ? ", " : "")
@@ -140,6 +143,11 @@ std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
   }
   out << "}},\n";
   out << "  \"functional_checked_ops\": " << r.checked_ops << ",\n";
+  out << "  \"skipped_nodes\": [";
+  for (std::size_t i = 0; i < info.skipped_nodes.size(); ++i) {
+    out << (i ? ", " : "") << json_string(info.skipped_nodes[i]);
+  }
+  out << "],\n";
   out << "  \"layers\": " << r.layers.size() << ",\n";
   out << "  \"sim_wall_seconds\": " << number(info.sim_wall_seconds) << ",\n";
   out << "  \"counters\": {";
@@ -202,8 +210,10 @@ void print_summary(std::ostream& out, const RunInfo& info, const platforms::RunR
                   grouped(r.macs).c_str(), params.accelerator.pe_array.rows,
                   params.accelerator.pe_array.cols, 100.0 * r.pe_utilization);
     out << line;
+    std::snprintf(line, sizeof(line), ", row hits %.1f%%, average latency %.0f ns\n",
+                  100.0 * r.dram_row_hit_rate, r.dram_avg_latency_ns);
     out << "  DRAM           read " << human_bytes(r.dram_read_bytes) << ", write "
-        << human_bytes(r.dram_write_bytes) << "\n";
+        << human_bytes(r.dram_write_bytes) << line;
     out << "  SRAM           read " << human_bytes(r.sram_read_bytes) << ", write "
         << human_bytes(r.sram_write_bytes) << "\n";
     const auto& e = r.energy;
@@ -223,6 +233,10 @@ void print_summary(std::ostream& out, const RunInfo& info, const platforms::RunR
     if (r.checked_ops > 0) {
       out << "  functional     " << r.checked_ops << " ops matched the reference product\n";
     }
+  }
+  if (!info.skipped_nodes.empty()) {
+    out << "  skipped        " << info.skipped_nodes.size()
+        << " unsupported model nodes (listed in summary.json)\n";
   }
   std::snprintf(line, sizeof(line), "  wall time      %.3f s\n", info.sim_wall_seconds);
   out << line;

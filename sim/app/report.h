@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "platforms/platform.h"
 #include "sim/app/run_setup.h"
@@ -19,6 +20,7 @@ struct RunInfo {
   std::uint64_t param_memory_bytes = 0;  // every copy of the parameters plus optimizer state
   std::uint64_t iterations = 1;          // training iterations the run stands for
   std::uint64_t simulated_phases = 1;    // distinct bitwidth configurations simulated
+  std::vector<std::string> skipped_nodes;  // imported model nodes left out
 };
 
 /// summary.json text.

@@ -49,9 +49,11 @@ void write_scalesim(const fs::path& dir, const RunSetup& setup,
   const auto& pe = setup.platform.accelerator.pe_array;
   const bool compat = setup.platform.sim.scalesim_compat;
   std::vector<report::ScalesimLayerRow> rows;
-  for (std::size_t i = 0; i < result.layers.size() && i < setup.network.layers.size(); ++i) {
-    const auto& layer = setup.network.layers[i];
-    const auto& simulated = result.layers[i];
+  // One SCALE-Sim layer per layer that runs on the PE array, with its forward row.
+  for (const auto& simulated : result.layers) {
+    if (simulated.phase != "fwd") continue;
+    const auto& layer = setup.network.layers[simulated.layer];
+    if (!layer.runs_on_pe_array()) continue;
     if (setup.platform.sim.scalesim_replay) {
       // SCALE-Sim's own double-buffered prefetch model gives its exact DRAM columns.
       models::ScalesimMemoryConfig memory;
@@ -206,6 +208,7 @@ int run_command(int argc, const char* const* argv) {
     info.iterations = 0;
     for (const auto& phase : setup.phases) info.iterations += phase.iterations;
     info.simulated_phases = setup.phases.size();
+    info.skipped_nodes = setup.network.skipped_nodes;
     info.param_memory_bytes = workloads::parameter_memory_bytes(
         setup.network, setup.precision, workloads::parse_scheme(setup.scheme), setup.training);
     write_text(staging / "layers.csv", layers_csv(result));

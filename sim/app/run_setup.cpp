@@ -4,6 +4,7 @@
 
 #include "platforms/scalesim_config.h"
 #include "sim/app/builtins.h"
+#include "workloads/network/onnx_import.h"
 #include "workloads/network/scalesim_topology.h"
 
 namespace app {
@@ -33,8 +34,18 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 /// SCALE-Sim topology CSVs; they become the equivalent workload YAML.
 void load_named(sim::Config& config, const std::string& option, const std::string& kind,
                 const std::string& value, const std::string& mount,
-                const std::string& topology_format) {
+                const std::string& topology_format, const std::vector<std::string>& sets) {
   if (value.empty()) throw sim::ConfigError(option + ": expected a " + kind + " name or file");
+  if (kind == "workload" && ends_with(value, ".onnx")) {
+    // Import options (batch, unsupported-op handling) come from the overrides.
+    sim::Config overrides;
+    for (const auto& assignment : sets) overrides.apply_override(assignment);
+    const auto import_options =
+        workloads::parse_onnx_import_options(overrides.root().child("workload"));
+    config.load_text(workloads::network_to_yaml(workloads::import_onnx(value, import_options)),
+                     value, mount);
+    return;
+  }
   if (kind == "workload" && ends_with(value, ".csv")) {
     const workloads::Network network = workloads::load_scalesim_topology(value, topology_format);
     config.load_text(workloads::network_to_yaml(network), value, mount);
@@ -68,9 +79,9 @@ RunSetup prepare_run(const RunOptions& options) {
   if (!options.config_file.empty()) {
     config.load_file(options.config_file);
   } else {
-    load_named(config, "--platform", "platform", options.platform, "", "");
+    load_named(config, "--platform", "platform", options.platform, "", "", options.sets);
     load_named(config, "--workload", "workload", options.workload, "workload",
-               options.topology_format);
+               options.topology_format, options.sets);
   }
   if (!options.scalesim_config.empty()) {
     platforms::apply_scalesim_config(options.scalesim_config, config);
@@ -87,6 +98,7 @@ RunSetup prepare_run(const RunOptions& options) {
   setup.platform = platforms::parse_platform(root);
   const sim::ConfigNode workload = root.child("workload");
   setup.network = workloads::parse_network(workload);
+  workloads::parse_onnx_import_options(workload);  // workload.onnx.* and batch count as read
   const std::vector<workloads::LayerPrecision> precision =
       workloads::parse_precision(workload.child("precision"), setup.network);
   setup.training = workloads::parse_training(root.child("training"));

@@ -68,4 +68,26 @@ TEST_F(MemoryEffects, NarrowDramStallsTheArrayAndAWideOneDoesNot) {
   EXPECT_LT(json_int(wide, "stall_cycles") * 10, json_int(wide, "total_cycles"));
 }
 
+TEST_F(MemoryEffects, MemoryBoundLayerStallsAsTheBandwidthBoundPredicts) {
+  // A batch-8 fully connected layer reads 1 MiB of weights for little compute; on one 8-bit
+  // LPDDR4 channel (3.2 GB/s) memory sets the pace.
+  const char* fc = "name: f\nbatch: 8\nlayers:\n"
+                   "  - {name: fc, type: fc, in_features: 1024, out_features: 1024}\n";
+  const auto narrow = run(fc, "--set dram.channels=1 --set dram.bus_width_bits=8", "narrow");
+  const auto wide = run(fc, "", "wide");
+  const double bytes = json_int(narrow, "dram_read_bytes") + json_int(narrow, "dram_write_bytes");
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(narrow, match,
+                                std::regex("\"dram_peak_bandwidth_gbps\": ([0-9.]+)")));
+  const double bytes_per_cycle = std::stod(match[1]);  // GB/s at a 1 GHz accelerator clock
+  const double bound = bytes / bytes_per_cycle;          // analytic lower bound in cycles
+  const double total = json_int(narrow, "total_cycles");
+  const double compute = json_int(narrow, "compute_cycles");
+  EXPECT_GE(total, bound);
+  EXPECT_LE(total, 1.25 * bound);  // stated tolerance: within 25% of the bandwidth bound
+  EXPECT_NEAR(json_int(narrow, "stall_cycles"), bound - compute, 0.25 * (bound - compute));
+  // The same layer on the default two x16 channels is compute-bound: almost no stalls.
+  EXPECT_LT(json_int(wide, "stall_cycles") * 20, json_int(wide, "total_cycles"));
+}
+
 }  // namespace
