@@ -74,6 +74,7 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 SchedulerType=sched/builtin
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 MpiDefault=none
@@ -92,10 +93,10 @@ pids+=("$!")
 slurmd -f "$SLURM_CONF" -D -N "$host" >"$work/slurmd.out.log" 2>&1 &
 pids+=("$!")
 state=""
-for _ in $(seq 1 60); do
+for _ in $(seq 1 150); do
   state=$(sinfo -h -o %t 2>/dev/null | head -n 1)
   [ "$state" = idle ] && break
-  sleep 0.5
+  sleep 0.2
 done
 [ "$state" = idle ] || { dump_logs; skip "the one-node cluster did not come up (node state '$state')"; }
 echo "slurm: node $host idle (slurmctld port $ctld_port)"
@@ -106,9 +107,9 @@ submit=$("$edgesim" sweep "$sweep_file" --slurm --shards "$shards" --jobs 1 --ou
 echo "$submit"
 grep -q "submitted array job" <<<"$submit" || fail "no job submitted"
 
-for _ in $(seq 1 240); do
+for _ in $(seq 1 600); do
   [ -z "$(squeue -h 2>/dev/null)" ] && break
-  sleep 0.5
+  sleep 0.2
 done
 [ -z "$(squeue -h 2>/dev/null)" ] || fail "jobs still queued after 120 s: $(squeue)"
 [ -f "$out/results.csv" ] || fail "the merge job wrote no results.csv"
