@@ -193,7 +193,7 @@ TEST_F(TraceRun, TimelineSlicesNestAndCoverOpsTilesAndTransfers) {
 
 TEST_F(TraceRun, LevelWindowAndSignalFiltersCutTheTrace) {
   const std::string all = run("all", "--vcd");
-  const std::string layer = run("layer", "--vcd --set trace.level=layer");
+  const std::string layer = run("layer", "--vcd --set trace.level=layer --set trace.timeline=true");
   const std::string window = run("window", "--vcd --set trace.window=20000:40000");
   const std::string dma = run("dma", "--vcd --set 'trace.signals=[top.dma.*]'");
   const auto changes = [](const std::string& d) {
@@ -215,6 +215,17 @@ TEST_F(TraceRun, LevelWindowAndSignalFiltersCutTheTrace) {
   EXPECT_TRUE(layer_vcd.has("top.controller.layer_index"));
   EXPECT_FALSE(layer_vcd.has("top.pe_array.busy"));
   EXPECT_FALSE(layer_vcd.has("top.dma.ch0.bytes_in_flight"));
+  EXPECT_FALSE(layer_vcd.has("top.dram.row_hits_per_window"));
+  // A layer-level timeline has the host commands and the ops, nothing finer.
+  std::map<int, std::string> tracks;
+  const auto slices = trace_test::timeline_slices(
+      trace_test::parse_json(read_file(layer + "/timeline.json")), &tracks);
+  ASSERT_FALSE(slices.empty());
+  for (const auto& s : slices) {
+    const std::string& track = tracks.at(s.tid);
+    EXPECT_TRUE(track == "top.host" || (track == "top.controller" && s.name != "stall"))
+        << track << " " << s.name;
+  }
 
   const auto window_vcd = trace_test::parse_vcd(read_file(window + "/trace.vcd"));
   EXPECT_EQ(window_vcd.first_time, 20000000u);
