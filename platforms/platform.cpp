@@ -654,6 +654,10 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
             row.dram_read_bytes_by_class[c] + row.dram_write_bytes_by_class[c];
         row.dram_read_bytes += row.dram_read_bytes_by_class[c];
         row.dram_write_bytes += row.dram_write_bytes_by_class[c];
+        row.dram_bursts += top.dma.dram_bursts().cell(record.layer, cls, record.phase);
+        row.dram_row_hits += top.dma.dram_row_hits().cell(record.layer, cls, record.phase);
+        row.dram_requests += top.dma.dram_requests().cell(record.layer, cls, record.phase);
+        row.dram_latency_ps += top.dma.dram_latency_ps().cell(record.layer, cls, record.phase);
         for (const auto& buffer : top.buffers) {
           row.sram_read_bytes += buffer->reads().cell(record.layer, cls, record.phase);
           row.sram_write_bytes += buffer->writes().cell(record.layer, cls, record.phase);

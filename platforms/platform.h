@@ -94,6 +94,8 @@ struct LayerResult {
   std::uint64_t macs = 0;
   std::uint64_t vector_ops = 0;
   std::uint64_t tiles = 0;
+  // DRAM requests of this row: bursts, bursts that hit an open row, requests, summed latency.
+  std::uint64_t dram_bursts = 0, dram_row_hits = 0, dram_requests = 0, dram_latency_ps = 0;
   double pe_utilization = 0;
   std::uint64_t dram_read_bytes = 0;
   std::uint64_t dram_write_bytes = 0;

@@ -27,6 +27,10 @@ void each_row_count(LayerResult& r, F f) {
   f(r.macs);
   f(r.vector_ops);
   f(r.tiles);
+  f(r.dram_bursts);
+  f(r.dram_row_hits);
+  f(r.dram_requests);
+  f(r.dram_latency_ps);
   f(r.dram_read_bytes);
   f(r.dram_write_bytes);
   f(r.sram_read_bytes);

@@ -14,6 +14,9 @@ struct TrafficTag : tlm::tlm_extension<TrafficTag> {
   workloads::TensorClass cls = workloads::TensorClass::kActivation;
   workloads::Phase phase = workloads::Phase::kFwd;
   std::uint32_t repeat = 1;  // the initiator streams this region `repeat` times (PE array re-reads)
+  // Filled in by the DRAM for the initiator's accounting: how its bursts found their rows.
+  std::uint32_t dram_bursts = 0;
+  std::uint32_t dram_row_hits = 0;
 
   tlm::tlm_extension_base* clone() const override { return new TrafficTag(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

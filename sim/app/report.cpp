@@ -165,7 +165,7 @@ std::string layers_csv(const platforms::RunResult& r) {
   out << "layer_index,name,type,phase,cycles,compute_cycles,stall_cycles,macs,pe_utilization,"
          "dram_read_bytes,dram_write_bytes,sram_read_bytes,sram_write_bytes,tiles,tile_m,tile_n,"
          "tile_k,loop_order,w_bits,a_bits,vector_ops,energy_pj,energy_mac_pj,energy_sram_pj,"
-         "energy_dram_pj,energy_vector_pj,energy_leakage_pj";
+         "energy_dram_pj,energy_vector_pj,energy_leakage_pj,dram_row_hit_rate,dram_avg_latency_ns";
   for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
     out << ",dram_" << workloads::tensor_class_name(static_cast<workloads::TensorClass>(c))
         << "_bytes";
@@ -181,7 +181,10 @@ std::string layers_csv(const platforms::RunResult& r) {
         << l.a_format << ',' << l.vector_ops << ','
         << pj(l.energy_mac + l.energy_sram + l.energy_dram + l.energy_vector + l.energy_leakage)
         << ',' << pj(l.energy_mac) << ',' << pj(l.energy_sram) << ',' << pj(l.energy_dram) << ','
-        << pj(l.energy_vector) << ',' << pj(l.energy_leakage);
+        << pj(l.energy_vector) << ',' << pj(l.energy_leakage) << ','
+        << number(l.dram_bursts ? static_cast<double>(l.dram_row_hits) / l.dram_bursts : 0.0)
+        << ','
+        << number(l.dram_requests ? l.dram_latency_ps / 1000.0 / l.dram_requests : 0.0);
     for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
       out << ',' << l.dram_bytes_by_class[c];
     }

@@ -99,6 +99,16 @@ void Dma::transport(tlm_utils::simple_initiator_socket<Dma>& socket, tlm::tlm_co
   }
 }
 
+void Dma::account_dram(const TrafficTag& tag, const sc_core::sc_time& sent,
+                       const sc_core::sc_time& done) {
+  dram_bursts_.add(&tag, tag.dram_bursts);
+  dram_row_hits_.add(&tag, tag.dram_row_hits);
+  dram_requests_.add(&tag, 1);
+  dram_latency_ps_.add(&tag, done > sent ? static_cast<std::uint64_t>(
+                                               (done - sent).to_seconds() * 1e12 + 0.5)
+                                         : 0);
+}
+
 void Dma::execute(Channel& channel, DmaJob& job) {
   const DmaDescriptor& d = job.descriptor;
   ++descriptors_;
@@ -126,14 +136,19 @@ void Dma::execute(Channel& channel, DmaJob& job) {
       sc_core::sc_time& slot = in_flight[request++ % in_flight.size()];
       issue = std::max(issue, slot);
       sc_core::sc_time delay = issue;
+      tag.dram_bursts = 0;
+      tag.dram_row_hits = 0;
       if (d.to_local) {
         transport(mem, tlm::TLM_READ_COMMAND, dram, buffer_.data(), length, &tag, delay);
+        account_dram(tag, issue, delay);
         transport(local, tlm::TLM_WRITE_COMMAND, local_address, buffer_.data(), length, &tag,
                   delay);
         dram_read_bytes_.add(&tag, length);
       } else {
         transport(local, tlm::TLM_READ_COMMAND, local_address, buffer_.data(), length, &tag, delay);
+        const sc_core::sc_time sent = delay;
         transport(mem, tlm::TLM_WRITE_COMMAND, dram, buffer_.data(), length, &tag, delay);
+        account_dram(tag, sent, delay);
         dram_write_bytes_.add(&tag, length);
       }
       local_bytes_ += length;

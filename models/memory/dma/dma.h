@@ -64,6 +64,11 @@ class Dma : public sc_core::sc_module {
 
   const TrafficLedger& dram_reads() const { return dram_read_bytes_; }
   const TrafficLedger& dram_writes() const { return dram_write_bytes_; }
+  /// DRAM bursts, row hits and latency (ps, summed over requests) of the DMA's requests.
+  const TrafficLedger& dram_bursts() const { return dram_bursts_; }
+  const TrafficLedger& dram_row_hits() const { return dram_row_hits_; }
+  const TrafficLedger& dram_latency_ps() const { return dram_latency_ps_; }
+  const TrafficLedger& dram_requests() const { return dram_requests_; }
 
  private:
   struct Channel {
@@ -76,6 +81,8 @@ class Dma : public sc_core::sc_module {
   };
   void channel_thread(std::uint32_t index);
   void execute(Channel& channel, DmaJob& job);
+  void account_dram(const TrafficTag& tag, const sc_core::sc_time& sent,
+                    const sc_core::sc_time& done);
   void transport(tlm_utils::simple_initiator_socket<Dma>& socket, tlm::tlm_command command,
                  std::uint64_t address, unsigned char* data, std::uint64_t length, TrafficTag* tag,
                  sc_core::sc_time& delay);
@@ -87,6 +94,7 @@ class Dma : public sc_core::sc_module {
   tlm::tlm_generic_payload payload_;
   TrafficLedger dram_read_bytes_;
   TrafficLedger dram_write_bytes_;
+  TrafficLedger dram_bursts_, dram_row_hits_, dram_latency_ps_, dram_requests_;
   std::uint64_t local_bytes_ = 0;
   std::uint64_t descriptors_ = 0;
   std::uint64_t transactions_ = 0;

@@ -1,5 +1,7 @@
 #include "models/memory/dram/dram.h"
 
+#include "models/common/payload_extension.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -154,6 +156,8 @@ void Dram::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& dela
   const std::uint64_t last = (address + payload.get_data_length() - 1) / burst_bytes_;
   std::uint64_t end = arrival;
   const bool close_page = params_.page_policy == PagePolicy::kClose;
+  TrafficTag* tag = nullptr;
+  payload.get_extension(tag);
   for (std::uint64_t burst = first; burst <= last; ++burst) {
     const DramAddress current = mapper_.decode(burst);
     bool keep_row_open = false;
@@ -170,7 +174,12 @@ void Dram::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& dela
         }
       }
     }
-    end = std::max(end, timing_.schedule(current, is_write, arrival, keep_row_open).data_end_ps);
+    const BurstTiming timing = timing_.schedule(current, is_write, arrival, keep_row_open);
+    end = std::max(end, timing.data_end_ps);
+    if (tag) {
+      ++tag->dram_bursts;
+      if (timing.outcome == RowOutcome::kHit) ++tag->dram_row_hits;
+    }
   }
   access_storage(payload);
   ++counters_.transactions;
