@@ -270,7 +270,8 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   file.commit();
 }
 
-std::uint64_t write_results(const std::string& dir, const SweepMeta& meta, const RowSource& rows) {
+std::uint64_t write_results(const std::string& dir, const SweepMeta& meta, const RowSource& rows,
+                            bool with_jsonl) {
   // Pass 1: the columns. Fixed ones, the swept keys, the objectives, then every other figure
   // in order of first appearance (point order, so shards merge to the same header).
   std::vector<std::string> columns = {"point", "status", "reason", "config_hash", "wall_seconds"};
@@ -311,7 +312,8 @@ std::uint64_t write_results(const std::string& dir, const SweepMeta& meta, const
   header += "\n";
 
   // Pass 2: the files, and the Pareto front kept incrementally (only its points in memory).
-  AtomicFile jsonl(dir + "/results.jsonl");
+  std::unique_ptr<AtomicFile> jsonl;
+  if (with_jsonl) jsonl = std::make_unique<AtomicFile>(dir + "/results.jsonl");
   AtomicFile csv(dir + "/results.csv");
   csv.stream() << header;
   struct FrontPoint {
@@ -328,7 +330,7 @@ std::uint64_t write_results(const std::string& dir, const SweepMeta& meta, const
     }
     first = false;
     last_point = row.point;
-    jsonl.stream() << row_to_json(row) << "\n";
+    if (jsonl) jsonl->stream() << row_to_json(row) << "\n";
     csv.stream() << csv_line(row);
     if (!objective_values(row, meta.objectives, values)) return;
     for (const auto& f : front) {
@@ -341,7 +343,7 @@ std::uint64_t write_results(const std::string& dir, const SweepMeta& meta, const
                 front.end());
     front.push_back({values, row});
   });
-  jsonl.commit();
+  if (jsonl) jsonl->commit();
   csv.commit();
   std::sort(front.begin(), front.end(),
             [](const FrontPoint& a, const FrontPoint& b) { return a.row.point < b.row.point; });

@@ -87,8 +87,10 @@ bool objective_values(const Row& row, const std::vector<Objective>& objectives,
 using RowSource = std::function<void(const std::function<void(const Row&)>& sink)>;
 
 /// Writes results.jsonl, results.csv and pareto.csv into `dir` (each via a temporary file and
-/// a rename), from rows streamed in point order. Returns the number of Pareto points.
-std::uint64_t write_results(const std::string& dir, const SweepMeta& meta, const RowSource& rows);
+/// a rename), from rows streamed in point order. Returns the number of Pareto points. With
+/// `with_jsonl` false, results.jsonl is left alone (a running sweep appends to it).
+std::uint64_t write_results(const std::string& dir, const SweepMeta& meta, const RowSource& rows,
+                            bool with_jsonl = true);
 
 /// Merges shard (or complete) result directories of one sweep into `out_dir`; checks that
 /// they come from the same sweep and together cover every shard. Returns rows written.

@@ -407,6 +407,46 @@ SweepOutcome run_sweep(const SweepSpec& spec, const RunSettings& settings, const
     }
   };
 
+  // Writes the results in point order. Complete: exactly this shard's points. Partial (while
+  // running, or interrupted): every row recorded so far, so nothing finished is lost and
+  // --resume continues from there. Returns the rows written.
+  std::uint64_t pareto_count = 0;
+  const auto write_current = [&](bool partial, bool with_jsonl) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ordered;  // (point, journal offset)
+    std::set<std::uint64_t> taken;
+    std::set<std::string> current;
+    for (const auto& [index, hash] : order) {
+      current.insert(hash);
+      const auto it = rows.find(hash);
+      if (it != rows.end() && taken.insert(index).second) {
+        ordered.emplace_back(index, it->second.offset);
+      }
+    }
+    if (partial) {
+      for (const auto& [hash, recorded] : rows) {
+        if (!current.count(hash) && taken.insert(recorded.point).second) {
+          ordered.emplace_back(recorded.point, recorded.offset);
+        }
+      }
+    }
+    std::sort(ordered.begin(), ordered.end());
+    const RowSource source = [&](const std::function<void(const Row&)>& sink) {
+      std::ifstream in(journal_path);
+      for (const auto& [index, offset] : ordered) {
+        Row row = read_row_at(in, offset);
+        row.point = index;
+        sink(row);
+      }
+    };
+    pareto_count = write_results(out.string(), meta, source, with_jsonl);
+    return static_cast<std::uint64_t>(ordered.size());
+  };
+  // results.csv and pareto.csv are also refreshed while the sweep runs, at most every 10 s
+  // and at most 5% of the time (results.jsonl is the record of every finished point).
+  auto last_snapshot = Clock::now();
+  double snapshot_interval = 10.0;
+  std::uint64_t snapshot_done = 0;
+
   Point point;
   bool more = true;
   while (true) {
@@ -488,39 +528,22 @@ SweepOutcome run_sweep(const SweepSpec& spec, const RunSettings& settings, const
     }
     reap(false);
     show_progress(false);
+    if (done > snapshot_done &&
+        std::chrono::duration<double>(Clock::now() - last_snapshot).count() >= snapshot_interval) {
+      const auto begin = Clock::now();
+      write_current(true, false);
+      last_snapshot = Clock::now();
+      snapshot_interval =
+          std::max(10.0, 20.0 * std::chrono::duration<double>(last_snapshot - begin).count());
+      snapshot_done = done;
+    }
   }
   outcome.interrupted = g_interrupted != 0;
   if (progress_shown || (settings.progress && !outcome.interrupted)) show_progress(true);
 
-  // Results in point order. Complete: exactly this shard's points. Interrupted: every row
-  // recorded so far, so nothing finished is lost and --resume continues from here.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> ordered;  // (point, journal offset)
-  std::set<std::uint64_t> taken;
-  std::set<std::string> current;
-  for (const auto& [index, hash] : order) {
-    current.insert(hash);
-    const auto it = rows.find(hash);
-    if (it != rows.end() && taken.insert(index).second)
-      ordered.emplace_back(index, it->second.offset);
-  }
-  if (outcome.interrupted) {
-    for (const auto& [hash, recorded] : rows) {
-      if (!current.count(hash) && taken.insert(recorded.point).second) {
-        ordered.emplace_back(recorded.point, recorded.offset);
-      }
-    }
-  }
-  std::sort(ordered.begin(), ordered.end());
-  const RowSource source = [&](const std::function<void(const Row&)>& sink) {
-    std::ifstream in(journal_path);
-    for (const auto& [index, offset] : ordered) {
-      Row row = read_row_at(in, offset);
-      row.point = index;
-      sink(row);
-    }
-  };
-  outcome.pareto_points = write_results(out.string(), meta, source);
-  meta.complete = !outcome.interrupted && ordered.size() == meta.points;
+  const std::uint64_t written = write_current(outcome.interrupted, true);
+  outcome.pareto_points = pareto_count;
+  meta.complete = !outcome.interrupted && written == meta.points;
   write_meta(meta_path, meta);
   std::error_code ec;
   if (fs::exists(out / "logs") && fs::is_empty(out / "logs")) fs::remove(out / "logs", ec);
