@@ -60,6 +60,7 @@ struct PointData {
   std::vector<double> objectives;  // NaN when missing
   bool usable = false;             // ok with every objective numeric
   bool pareto = false;
+  bool plotted = false;  // drawn in the plots (all, or a sample of big sweeps)
 };
 
 /// A numeric or categorical plot axis.
@@ -277,6 +278,19 @@ std::string write_report(const std::string& dir, const std::string& out_file) {
     front.push_back(&d);
   }
   for (PointData* f : front) f->pareto = true;
+  // Big sweeps: the plots show every Pareto point and an even sample of the rest, so the page
+  // stays light; the tables and CSV files keep everything.
+  constexpr std::uint64_t kMaxPlotted = 5000;
+  std::uint64_t usable_count = 0;
+  for (const auto& d : data) usable_count += d.usable;
+  const std::uint64_t stride =
+      usable_count > kMaxPlotted ? (usable_count + kMaxPlotted - 1) / kMaxPlotted : 1;
+  std::uint64_t ordinal = 0, plotted_count = 0;
+  for (auto& d : data) {
+    if (!d.usable) continue;
+    d.plotted = d.pareto || ordinal++ % stride == 0;
+    plotted_count += d.plotted;
+  }
   const auto title_of = [&](const PointData& d) {
     std::string t = "point " + std::to_string(d.point);
     for (std::size_t a = 0; a < meta.axis_keys.size(); ++a) {
@@ -320,6 +334,10 @@ std::string write_report(const std::string& dir, const std::string& out_file) {
   }
   if (meta.objectives.empty()) html << "none (add objectives: to the sweep file)";
   html << ".</p>\n";
+  if (stride > 1) {
+    html << "<p class=\"muted\">The plots show " << plotted_count << " of " << usable_count
+         << " points: every Pareto point and one in " << stride << " of the others.</p>\n";
+  }
 
   // Pareto scatter: each pair of objectives (the first pairs, at most three plots).
   if (meta.objectives.size() >= 2) {
@@ -330,7 +348,7 @@ std::string write_report(const std::string& dir, const std::string& out_file) {
         std::vector<double> xv, yv;
         std::vector<PlotPoint> points;
         for (const auto& d : data) {
-          if (!d.usable) continue;
+          if (!d.plotted) continue;
           xv.push_back(d.objectives[i]);
           yv.push_back(d.objectives[j]);
           points.push_back({d.objectives[i], d.objectives[j], "", title_of(d), d.pareto});
@@ -356,7 +374,7 @@ std::string write_report(const std::string& dir, const std::string& out_file) {
         bool numeric = true;
         std::vector<std::string> categories;
         for (const auto& d : data) {
-          if (!d.usable) continue;
+          if (!d.plotted) continue;
           double x = 0;
           if (!parse_number(d.params[a], x)) numeric = false;
           if (std::find(categories.begin(), categories.end(), d.params[a]) == categories.end()) {

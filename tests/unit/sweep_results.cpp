@@ -237,6 +237,32 @@ TEST(SweepReport, PageHasAParetoPlotAndOnePlotPerObjectiveAndKey) {
   EXPECT_EQ(page.find("http://"), page.find("http://www.w3.org/2000/svg"));  // no fetches
 }
 
+TEST(SweepReport, BigSweepsPlotASampleWithEveryParetoPoint) {
+  TempDir dir;
+  {
+    sweep::Journal journal(dir / "results.jsonl");
+    for (std::uint64_t i = 0; i < 12000; ++i) {
+      journal.append(make_row(i, 20000.0 - static_cast<double>(i), static_cast<double>(i % 97)));
+    }
+  }
+  sweep::write_meta(dir / "sweep.json", make_meta(12000));
+  const std::string page = read(sweep::write_report(dir.path()));
+  std::size_t circles = 0, front = 0;
+  for (auto at = page.find("<circle class=\"pt"); at != std::string::npos;
+       at = page.find("<circle class=\"pt", at + 1)) {
+    ++circles;
+  }
+  for (auto at = page.find("class=\"pt pareto\""); at != std::string::npos;
+       at = page.find("class=\"pt pareto\"", at + 1)) {
+    ++front;
+  }
+  // Stride 3: 4000 sampled points plus the front points the sample missed, in 5 plots.
+  EXPECT_LE(circles, 5u * (4000u + front / 5));
+  EXPECT_GE(circles, 5u * 4000u);
+  EXPECT_GT(front, 0u);
+  EXPECT_NE(page.find("every Pareto point and one in 3 of the others"), std::string::npos);
+}
+
 TEST(SweepSlurm, ArrayScriptRunsEveryShardAndMergeScriptCombinesThem) {
   sweep::SlurmPlan plan;
   plan.edgesim_exe = "/opt/edgesim/bin/edgesim";
