@@ -23,6 +23,11 @@ work=$(mktemp -d /tmp/edgesim-slurm-XXXXXX)
 chmod 755 "$work"
 pids=()
 cleanup() {
+  # Jobs still queued or running on this private cluster (a failed run) go first.
+  if [ -n "${SLURM_CONF:-}" ] && [ -n "$(squeue -h 2>/dev/null)" ]; then
+    scancel --quiet --user="$(id -un)" 2>/dev/null
+    sleep 1
+  fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
   sleep 0.2
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
