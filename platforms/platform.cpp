@@ -1,10 +1,11 @@
 #include "platforms/platform.h"
 
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
 #include <algorithm>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "models/memory/dram/dram.h"
 #include "sim/core/timeline.h"
@@ -290,26 +291,24 @@ class DramProbe : public sc_core::sc_module {
       : sc_module(name), dram_(dram), vcd_(vcd) {
     in.register_b_transport(this, &DramProbe::b_transport);
     in.register_transport_dbg(this, &DramProbe::transport_dbg);
-    const std::string scope = dram.name();
-    read_ = vcd.add_rate_signal(scope, "read_bytes_per_window");
-    write_ = vcd.add_rate_signal(scope, "write_bytes_per_window");
-    hits_ = vcd.add_rate_signal(scope, "row_hits_per_window");
-    misses_ = vcd.add_rate_signal(scope, "row_misses_per_window");
-    conflicts_ = vcd.add_rate_signal(scope, "row_conflicts_per_window");
-    refreshes_ = vcd.add_rate_signal(scope, "refreshes_per_window");
+    const char* const names[kCounters] = {"read_bytes_per_window",    "write_bytes_per_window",
+                                          "row_hits_per_window",      "row_misses_per_window",
+                                          "row_conflicts_per_window", "refreshes_per_window"};
+    for (std::size_t i = 0; i < kCounters; ++i) {
+      signals_[i] = vcd.add_rate_signal(dram.name(), names[i]);
+    }
   }
 
   /// Records what the DRAM counted since the last record (e.g. after the last transaction,
   /// when it drains its write buffers at the end of the run) at `time_ps`.
   void flush(std::uint64_t time_ps) {
-    const models::DramCounters& now = dram_.counters();
-    vcd_.add_amount(read_, time_ps, now.bytes_read - seen_.bytes_read);
-    vcd_.add_amount(write_, time_ps, now.bytes_written - seen_.bytes_written);
-    vcd_.add_amount(hits_, time_ps, now.row_hits - seen_.row_hits);
-    vcd_.add_amount(misses_, time_ps, now.row_misses - seen_.row_misses);
-    vcd_.add_amount(conflicts_, time_ps, now.row_conflicts - seen_.row_conflicts);
-    vcd_.add_amount(refreshes_, time_ps, now.refreshes - seen_.refreshes);
-    seen_ = now;
+    const models::DramCounters& c = dram_.counters();
+    const std::uint64_t now[kCounters] = {c.bytes_read, c.bytes_written, c.row_hits,
+                                          c.row_misses, c.row_conflicts, c.refreshes};
+    for (std::size_t i = 0; i < kCounters; ++i) {
+      if (now[i] != seen_[i]) vcd_.add_amount(signals_[i], time_ps, now[i] - seen_[i]);
+      seen_[i] = now[i];
+    }
   }
 
  private:
@@ -319,10 +318,11 @@ class DramProbe : public sc_core::sc_module {
   }
   unsigned int transport_dbg(tlm::tlm_generic_payload& gp) { return out->transport_dbg(gp); }
 
+  static constexpr std::size_t kCounters = 6;
   const models::Dram& dram_;
   sim::VcdWriter& vcd_;
-  models::DramCounters seen_;
-  sim::VcdWriter::SignalId read_, write_, hits_, misses_, conflicts_, refreshes_;
+  sim::VcdWriter::SignalId signals_[kCounters] = {};
+  std::uint64_t seen_[kCounters] = {};  // counter values already recorded
 };
 
 /// The SystemC top: host, system bus, accelerator (controller, DMA, buffers, PE array), DRAM.

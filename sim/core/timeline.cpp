@@ -1,6 +1,7 @@
 #include "sim/core/timeline.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -12,16 +13,9 @@ namespace sim {
 
 namespace {
 
-/// Picoseconds as the format's microseconds, exactly ("12.345678").
-std::string microseconds(std::uint64_t ps) {
-  char text[48];
-  std::snprintf(text, sizeof(text), "%llu.%06llu", static_cast<unsigned long long>(ps / 1000000),
-                static_cast<unsigned long long>(ps % 1000000));
-  return text;
-}
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
+/// Appends `text` as a JSON string literal.
+void append_json_string(std::string& out, const std::string& text) {
+  out += '"';
   for (const char c : text) {
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -34,7 +28,13 @@ std::string json_string(const std::string& text) {
       out += c;
     }
   }
-  return out + "\"";
+  out += '"';
+}
+
+std::string json_string(const std::string& text) {
+  std::string out;
+  append_json_string(out, text);
+  return out;
 }
 
 }  // namespace
@@ -90,15 +90,37 @@ void Timeline::write(std::ostream& stream) const {
     if (a->start_ps != b->start_ps) return a->start_ps < b->start_ps;
     return a->end_ps > b->end_ps;
   });
+  char digits[24];
+  auto append_uint = [&](std::uint64_t value) {
+    const auto end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
+    out.append(digits, end);
+  };
+  auto append_microseconds = [&](std::uint64_t ps) {
+    append_uint(ps / 1000000);
+    out += '.';
+    std::uint64_t fraction = ps % 1000000;
+    for (int i = 5; i >= 0; --i) {
+      digits[i] = static_cast<char>('0' + fraction % 10);
+      fraction /= 10;
+    }
+    out.append(digits, 6);
+  };
   for (const Slice* s : ordered) {
-    out += ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":" + std::to_string(s->track + 1) +
-           ",\"name\":" + json_string(s->name) + ",\"ts\":" + microseconds(s->start_ps) +
-           ",\"dur\":" + microseconds(s->end_ps - s->start_ps);
+    out += ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":";
+    append_uint(s->track + 1);
+    out += ",\"name\":";
+    append_json_string(out, s->name);
+    out += ",\"ts\":";
+    append_microseconds(s->start_ps);
+    out += ",\"dur\":";
+    append_microseconds(s->end_ps - s->start_ps);
     if (s->arg_count > 0) {
       out += ",\"args\":{";
       for (std::uint8_t a = 0; a < s->arg_count; ++a) {
         if (a > 0) out += ',';
-        out += json_string(s->args[a].key) + ':' + std::to_string(s->args[a].value);
+        append_json_string(out, s->args[a].key);
+        out += ':';
+        append_uint(s->args[a].value);
       }
       out += '}';
     }

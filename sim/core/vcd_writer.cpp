@@ -132,6 +132,13 @@ void VcdWriter::accumulate(SignalId signal, std::uint64_t time_ps, std::uint64_t
   const std::uint64_t index = (time_ps - options_.window_start_ps) / options_.rate_window_ps;
   if (index >= buckets.size()) buckets.resize(index + 1, 0);
   buckets[index] += amount;
+  State& s = state_[signal];
+  s.rate_index = index;
+  s.rate_lo = options_.window_start_ps + index * options_.rate_window_ps;
+  s.rate_hi = std::min(s.rate_lo + options_.rate_window_ps,
+                       options_.window_end_ps == std::numeric_limits<std::uint64_t>::max()
+                           ? options_.window_end_ps
+                           : options_.window_end_ps + 1);
 }
 
 void VcdWriter::set_legend(SignalId signal, std::vector<std::string> names) {

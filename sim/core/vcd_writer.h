@@ -72,7 +72,13 @@ class VcdWriter {
   }
   /// Adds `amount` to a rate signal in the window that holds `time_ps`.
   void add_amount(SignalId signal, std::uint64_t time_ps, std::uint64_t amount) {
-    if (state_[signal].enabled) accumulate(signal, time_ps, amount);
+    State& s = state_[signal];
+    if (!s.enabled) return;
+    if (time_ps >= s.rate_lo && time_ps < s.rate_hi) {
+      rate_buckets_[signal][s.rate_index] += amount;  // the window of the previous amount
+    } else {
+      accumulate(signal, time_ps, amount);
+    }
   }
   /// Names the values of `signal` (a legend: value i is names[i]), in the VCD header and as
   /// a GTKWave translate filter.
@@ -115,6 +121,8 @@ class VcdWriter {
     std::uint64_t before_time = 0;  // latest change before the window
     std::uint64_t before_value = 0;
     std::uint64_t mask = ~std::uint64_t{0};
+    std::uint64_t rate_lo = 1, rate_hi = 0;  // rate signals: [lo, hi) of the last window used
+    std::size_t rate_index = 0;
   };
   struct Change {
     std::uint64_t time_ps;
