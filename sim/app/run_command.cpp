@@ -213,12 +213,15 @@ int run_command(int argc, const char* const* argv) {
         setup.network, setup.precision, workloads::parse_scheme(setup.scheme), setup.training);
     write_text(staging / "layers.csv", layers_csv(result));
     if (!reports.empty() && result.feasible) write_scalesim(staging / "scalesim", setup, result);
-    if (trace.vcd) {
+    // With several phases, phase 0 ran (and wrote trace.vcd) in a child process: this
+    // process's writers are empty, so the save file and the timeline are not written.
+    const bool traced_here = setup.phases.size() == 1;
+    if (trace.vcd && traced_here) {
       vcd->write_file((staging / "trace.vcd").string());
       sim::write_gtkw(*vcd, (staging / "trace.gtkw").string(), "trace.vcd",
                       fs::absolute(final_dir).lexically_normal().string());
     }
-    if (timeline) timeline->write_file((staging / "timeline.json").string());
+    if (timeline && traced_here) timeline->write_file((staging / "timeline.json").string());
     info.sim_wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     // summary.json is written last: its presence marks a complete run directory.
