@@ -1,5 +1,7 @@
 #include "sim/app/report.h"
 
+#include "sim/sweep/json.h"
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -8,31 +10,8 @@ namespace app {
 
 namespace {
 
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+/// JSON string literal (the sweep engine's JSON writer escapes the same way for results).
+std::string json_string(const std::string& text) { return sweep::json_quote(text); }
 
 std::string number(double value) {
   if (!std::isfinite(value)) return "null";
