@@ -334,7 +334,7 @@ class Top : public sc_core::sc_module {
         accel_clock(sc_core::sc_time(1e6 / p.accelerator.clock_mhz, sc_core::SC_PS)),
         host("host", p.host, std::move(commands), kAcceleratorBase, p.sim.seed, stats, vcd),
         bus("bus", p.interconnect, accel_clock, stats),
-        dram("dram", p.dram, stats),
+        dram("dram", dram_params(p), stats),
         local_bus("local_bus", models::RouterParams{0, p.interconnect.width_bytes}, accel_clock,
                   stats),
         dma("dma", p.accelerator.dma, accel_clock, stats, vcd),
@@ -374,6 +374,13 @@ class Top : public sc_core::sc_module {
       add_buffer("weight_sram", kLocalWeightBase, s.weight_bytes);
       add_buffer("ofmap_sram", kLocalOfmapBase, s.ofmap_bytes);
     }
+  }
+
+  /// Only functional runs need the DRAM to keep the bytes it is sent.
+  static models::DramParams dram_params(const PlatformParams& p) {
+    models::DramParams d = p.dram;
+    d.store_data = d.store_data && p.sim.functional;
+    return d;
   }
 
   static models::LocalMap local_map(const PlatformParams& p) {

@@ -305,6 +305,12 @@ void apply_scalesim_config(const std::string& cfg_path, sim::Config& config, dou
         sim::format_double(static_cast<double>(words_per_cycle) * clock_mhz / 1000.0),
         bandwidth->line);
   }
+  if (mode_value == "calc") {
+    // CALC: SCALE-Sim sizes the interface so the array never waits; a simple DRAM far faster
+    // than any array here stands for that (and skips the bank-state model's cost).
+    put(config, cfg, "dram", "type", "simple", mode.line);
+    put(config, cfg, "dram", "bandwidth_gbps", "4096.0", mode.line);
+  }
   put(config, cfg, "sim", "scalesim_compat", "true", mode.line);
 }
 

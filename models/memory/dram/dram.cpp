@@ -158,8 +158,10 @@ void Dram::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& dela
   const bool close_page = params_.page_policy == PagePolicy::kClose;
   TrafficTag* tag = nullptr;
   payload.get_extension(tag);
+  const bool simple = params_.type == DramType::kSimple;
   for (std::uint64_t burst = first; burst <= last; ++burst) {
-    const DramAddress current = mapper_.decode(burst);
+    // The simple model has no banks: no address to decode.
+    const DramAddress current = simple ? DramAddress{} : mapper_.decode(burst);
     bool keep_row_open = false;
     if (close_page) {
       // Close-page controllers keep a row open for bursts already queued to it: look ahead
