@@ -86,12 +86,13 @@ RunSetup prepare_run(const RunOptions& options) {
   if (!options.scalesim_config.empty()) {
     platforms::apply_scalesim_config(options.scalesim_config, config);
   }
-  if (!options.scheme.empty()) config.apply_override("scheme=" + options.scheme);
+  if (!options.scheme.empty()) config.apply_override("scheme=" + options.scheme, "--scheme");
   if (!options.bitwidth_schedule.empty()) {
-    config.apply_override("workload.precision.schedule=" + options.bitwidth_schedule);
+    config.apply_override("workload.precision.schedule=" + options.bitwidth_schedule,
+                          "--bitwidth-schedule");
   }
   for (const auto& assignment : options.sets) config.apply_override(assignment);
-  if (options.vcd) config.apply_override("trace.vcd=true");
+  if (options.vcd) config.apply_override("trace.vcd=true", "--vcd");
 
   sim::ConfigNode root = config.root();
   setup.scheme = root.get_choice("scheme", "inference", {"inference", "fp32", "qat", "rct"});

@@ -88,7 +88,15 @@ std::string join_path(const std::string& parent, std::string_view key) {
 
 std::string describe(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "nothing";
-  if (node.IsScalar()) return "'" + node.Scalar() + "'";
+  if (node.IsScalar()) {
+    // One line: a long value (a file that is not YAML) is cut short.
+    std::string text = node.Scalar();
+    for (char& c : text) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    return "'" + text + "'";
+  }
   if (node.IsSequence()) return "a list";
   return "a map";
 }
@@ -171,7 +179,7 @@ SourceLocation ConfigNode::location(std::string_view key) const {
   const YAML::Node value = key.empty() ? node_ : lookup(key);
   const YAML::Node anchor = (value.IsDefined() && !value.IsNull()) ? value : node_;
   // Overrides from the command line have no file position.
-  if (anchor.IsDefined() && loc.file != "--set") {
+  if (anchor.IsDefined() && loc.file.rfind("--", 0) != 0) {
     const YAML::Mark mark = anchor.Mark();
     if (mark.line >= 0 && !mark.is_null()) {
       loc.line = mark.line + 1;
@@ -436,7 +444,7 @@ void Config::merge(YAML::Node target, const YAML::Node& source, const std::strin
     const std::string child_path = join_path(path, key);
     origin_of_path_[child_path] = origin;
     const YAML::Mark mark = entry.first.Mark();
-    if (!mark.is_null() && origin != "--set") {
+    if (!mark.is_null() && origin.rfind("--", 0) != 0) {
       key_position_[child_path] = {mark.line + 1, mark.column + 1};
     } else {
       key_position_.erase(child_path);
@@ -455,7 +463,7 @@ void Config::merge(YAML::Node target, const YAML::Node& source, const std::strin
           for (const auto& sub : node) {
             const std::string sub_path = join_path(node_path, sub.first.Scalar());
             const YAML::Mark key_mark = sub.first.Mark();
-            if (!key_mark.is_null() && origin != "--set") {
+            if (!key_mark.is_null() && origin.rfind("--", 0) != 0) {
               key_position_[sub_path] = {key_mark.line + 1, key_mark.column + 1};
             }
             stack.push_back({sub.second, sub_path});
@@ -508,10 +516,10 @@ void Config::load_file(const std::string& file, const std::string& mount) {
   load_text(buffer.str(), file, mount);
 }
 
-void Config::apply_override(const std::string& assignment) {
+void Config::apply_override(const std::string& assignment, const std::string& origin) {
   const auto equals = assignment.find('=');
   if (equals == std::string::npos || equals == 0) {
-    throw ConfigError("--set " + assignment + ": expected key.path=value");
+    throw ConfigError(origin + " " + assignment + ": expected key.path=value");
   }
   const std::string key_path = assignment.substr(0, equals);
   const std::string value_text = assignment.substr(equals + 1);
@@ -543,7 +551,7 @@ void Config::apply_override(const std::string& assignment) {
   }
   YAML::Node container(YAML::NodeType::Map);
   container[parts.back()] = value;
-  merge(target, container, "--set", path);
+  merge(target, container, origin, path);
 }
 
 bool Config::has_path(const std::string& dotted_path) const {

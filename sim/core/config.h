@@ -128,7 +128,8 @@ class Config {
   /// Loads YAML text (embedded presets) as if it came from `origin`.
   void load_text(const std::string& text, const std::string& origin, const std::string& mount = "");
   /// Applies one `key.path=value` override; the value is parsed as a YAML scalar or flow node.
-  void apply_override(const std::string& assignment);
+  /// `origin` names the option it came from in error messages.
+  void apply_override(const std::string& assignment, const std::string& origin = "--set");
   /// True when the merged tree has a value at `dotted_path`.
   bool has_path(const std::string& dotted_path) const;
   /// Removes a subtree before parsing (used when a later --workload replaces a section).
