@@ -6,19 +6,6 @@ namespace platforms {
 
 namespace {
 
-void put_energy(std::ostream& out, const models::EnergyBreakdown& e) {
-  out << e.mac << ' ' << e.sram << ' ' << e.dram << ' ' << e.vector << ' ' << e.leakage;
-  for (auto v : e.by_class) out << ' ' << v;
-  for (auto v : e.by_phase) out << ' ' << v;
-  out << '\n';
-}
-
-void get_energy(std::istream& in, models::EnergyBreakdown& e) {
-  in >> e.mac >> e.sram >> e.dram >> e.vector >> e.leakage;
-  for (auto& v : e.by_class) in >> v;
-  for (auto& v : e.by_phase) in >> v;
-}
-
 template <typename F>
 void each_row_count(LayerResult& r, F f) {
   f(r.cycles);

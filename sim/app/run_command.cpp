@@ -204,7 +204,10 @@ int run_command(int argc, const char* const* argv) {
         !setup.schedule.rows.empty()) {
       workloads::quant::write_schedule_csv((staging / "schedule.csv").string(), setup.schedule);
     }
-    RunInfo info{platform_name, workload_name, setup.scheme, 0.0};
+    RunInfo info;
+    info.platform = platform_name;
+    info.workload = workload_name;
+    info.scheme = setup.scheme;
     info.iterations = 0;
     for (const auto& phase : setup.phases) info.iterations += phase.iterations;
     info.simulated_phases = setup.phases.size();

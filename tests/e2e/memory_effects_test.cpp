@@ -48,7 +48,9 @@ TEST_F(MemoryEffects, DramTrafficFallsAsBuffersGrow) {
                              "b" + std::to_string(kib));
     const long long bytes =
         json_int(summary, "dram_read_bytes") + json_int(summary, "dram_write_bytes");
-    if (previous >= 0) EXPECT_LE(bytes, previous) << kib << " KiB";
+    if (previous >= 0) {
+      EXPECT_LE(bytes, previous) << kib << " KiB";
+    }
     if (previous < 0) first = bytes;
     previous = last = bytes;
   }

@@ -108,7 +108,9 @@ TEST(OnnxImport, ResNetStyleNetworkBecomesConvVectorAndFcLayers) {
     convs += layer.type == LayerType::kConv2d;
     vectors += layer.type == LayerType::kVector;
     layouts += layer.type == LayerType::kLayout;
-    if (!layer.runs_on_pe_array()) EXPECT_EQ(layer.macs(net.batch), 0u) << layer.name;
+    if (!layer.runs_on_pe_array()) {
+      EXPECT_EQ(layer.macs(net.batch), 0u) << layer.name;
+    }
   }
   EXPECT_EQ(convs, 6);
   EXPECT_EQ(vectors, 6 /* BN */ + 5 /* ReLU */ + 2 /* Add */ + 2 /* pools */);
