@@ -21,7 +21,8 @@ PeArray::PeArray(const sc_core::sc_module_name& name, const PeArrayParams& param
             "PE-cycles doing useful MACs");
   stats.add(prefix + "simulated_pe_cycles", simulated_pe_cycles_, sim::Unit::kCount,
             "PE-cycles stepped by the cycle-fidelity model (0 at tile fidelity)");
-  if (vcd_ && params_.fidelity == "cycle" && vcd_->level() == sim::TraceLevel::kCycle) {
+  if (vcd_ && params_.fidelity == "cycle" && vcd_->level() == sim::TraceLevel::kCycle &&
+      vcd_->options().record_signals) {
     pe_tracer_ = std::make_unique<VcdPeTracer>(*vcd_, this->name(), params_.rows, params_.cols,
                                                params_.trace_row, params_.trace_col,
                                                static_cast<std::uint64_t>(clock_.value()));
