@@ -242,6 +242,25 @@ TEST_F(TraceRun, LevelWindowAndSignalFiltersCutTheTrace) {
   for (const auto& [name, var] : dma_vcd.vars) EXPECT_EQ(name.rfind("top.dma.", 0), 0u) << name;
 }
 
+TEST_F(TraceRun, TracingDoesNotChangeTheSimulation) {
+  // Trace points record timestamped changes; they add no event, wait or synchronisation, and
+  // the DRAM probe passes transactions through untouched.
+  for (const char* workload : {"tiny_cnn", "mlp --scheme qat"}) {
+    const std::string name = std::string(workload).substr(0, 3);
+    const std::string off = run(name + "_off", std::string("--workload ") + workload);
+    const std::string on = run(
+        name + "_on", std::string("--workload ") + workload + " --vcd --set trace.timeline=true");
+    EXPECT_FALSE(fs::exists(off + "/trace.vcd"));
+    EXPECT_FALSE(fs::exists(off + "/timeline.json"));
+    EXPECT_EQ(read_file(off + "/layers.csv"), read_file(on + "/layers.csv")) << workload;
+    for (const char* key : {"total_cycles", "stall_cycles", "dram_read_bytes"}) {
+      EXPECT_EQ(json_number(read_file(off + "/summary.json"), key),
+                json_number(read_file(on + "/summary.json"), key))
+          << workload << " " << key;
+    }
+  }
+}
+
 TEST_F(TraceRun, BadTraceKeysAreConfigErrors) {
   const auto window = run_edgesim("run --vcd --set trace.window=50:10 --out '" + dir_ + "/a'");
   EXPECT_EQ(window.exit_code, 2);
