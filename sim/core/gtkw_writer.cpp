@@ -17,7 +17,7 @@ namespace {
 // GTKWave trace flags (its TraceEntFlagBits).
 constexpr unsigned kHex = 1U << 1, kDec = 1U << 2, kBin = 1U << 3, kRightJustify = 1U << 5;
 constexpr unsigned kBlank = 1U << 9, kSigned = 1U << 10, kTranslated = 1U << 13;
-constexpr unsigned kAnalogStep = 1U << 15, kAnalogStretch = 1U << 17, kClosed = 1U << 22;
+constexpr unsigned kAnalogStep = 1U << 15, kAnalogStretch = 1U << 17;
 constexpr unsigned kGroupBegin = 1U << 23, kGroupEnd = 1U << 24;
 
 /// Position of a component in the view (unknown components last, by name).
@@ -95,12 +95,8 @@ std::string gtkw_text(const VcdWriter& vcd, const std::string& dump_file,
     const std::string& component = key.second;
     out += flags(kGroupBegin | kBlank) + "-" + component + "\n";
     for (const auto& [sub, members] : subs) {
-      // Sub-scopes (DMA channels, traced PEs) are groups of their own; PEs start closed.
-      const bool pe = sub.rfind("pe_r", 0) == 0;
-      if (!sub.empty()) {
-        out +=
-            flags(kGroupBegin | kBlank | (pe ? kClosed : 0)) + "-" + component + "." + sub + "\n";
-      }
+      // Sub-scopes (DMA channels, traced PEs) are groups of their own.
+      if (!sub.empty()) out += flags(kGroupBegin | kBlank) + "-" + component + "." + sub + "\n";
       for (const VcdSignalInfo* s : members) {
         if (!s->legend.empty()) {
           ++filter_index;
@@ -121,9 +117,7 @@ std::string gtkw_text(const VcdWriter& vcd, const std::string& dump_file,
         out += flags(format) + reference(*s) + "\n";
         if (format & kAnalogStep) out += flags(kAnalogStretch | kBlank) + "-\n-\n";
       }
-      if (!sub.empty()) {
-        out += flags(kGroupEnd | kBlank | (pe ? kClosed : 0)) + "-" + component + "." + sub + "\n";
-      }
+      if (!sub.empty()) out += flags(kGroupEnd | kBlank) + "-" + component + "." + sub + "\n";
     }
     out += flags(kGroupEnd | kBlank) + "-" + component + "\n";
   }
