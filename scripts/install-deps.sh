@@ -12,6 +12,8 @@ packages=(
   # models, Slurm for the cluster test, Chromium for the report page, GTKWave for traces.
   dataset-fashion-mnist libonnx-testdata python3-onnx
   slurm-wlm slurmctld slurmd munge chromium gtkwave xvfb
+  # Benchmarks and documentation screenshots (bench/trace_cost.sh, docs/traces.md).
+  valgrind bc xauth x11-apps netpbm
 )
 
 missing=()
