@@ -50,9 +50,11 @@ void finish(platforms::RunResult& total, const RunSetup& setup) {
 }  // namespace
 
 platforms::RunResult simulate_phases(const RunSetup& setup, const std::string& scratch_dir,
-                                     sim::VcdWriter* vcd) {
+                                     sim::VcdWriter* vcd,
+                                     const std::function<void()>& write_traces) {
   if (setup.phases.size() == 1) {
     platforms::RunResult result = simulate_one(setup, 0, vcd);
+    if (vcd) write_traces();
     platforms::scale(result, setup.phases[0].iterations);
     finish(result, setup);
     return result;
@@ -75,7 +77,7 @@ platforms::RunResult simulate_phases(const RunSetup& setup, const std::string& s
           // Only the first phase is traced: the VCD shows one representative iteration.
           const platforms::RunResult r = simulate_one(setup, i, i == 0 ? vcd : nullptr);
           std::ofstream(result_file(i)) << platforms::serialize(r);
-          if (i == 0 && vcd) vcd->write_file(scratch_dir + "/.phase-0.vcd");
+          if (i == 0 && vcd) write_traces();
         } catch (...) {
           code = 3;
         }

@@ -3,6 +3,7 @@
 // identical bitwidths once, in its own process when there are several (SystemC elaborates one
 // simulation per process), and counts it for its iterations.
 
+#include <functional>
 #include <string>
 
 #include "platforms/platform.h"
@@ -15,8 +16,10 @@ namespace app {
 workloads::Program phase_program(const RunSetup& setup, std::size_t index);
 
 /// Simulates every phase and returns the weighted total. `vcd` (nullable) traces the first
-/// phase; `scratch_dir` holds the children's results while they run.
+/// phase, and `write_traces` runs right after that phase's simulation, in the process that
+/// simulated it; `scratch_dir` holds the children's results while they run.
 platforms::RunResult simulate_phases(const RunSetup& setup, const std::string& scratch_dir,
-                                     sim::VcdWriter* vcd);
+                                     sim::VcdWriter* vcd,
+                                     const std::function<void()>& write_traces);
 
 }  // namespace app

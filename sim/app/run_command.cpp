@@ -196,10 +196,17 @@ int run_command(int argc, const char* const* argv) {
       vcd->attach_timeline(timeline.get());
     }
     write_text(staging / "config.resolved.yaml", setup.config->resolved_yaml());
-    const platforms::RunResult result = simulate_phases(setup, staging.string(), vcd.get());
-    if (setup.phases.size() > 1 && vcd && fs::exists(staging / ".phase-0.vcd")) {
-      fs::rename(staging / ".phase-0.vcd", staging / "trace.vcd");
-    }
+    // The traced simulation (the only one, or phase 0 in its own process) writes the traces.
+    const auto write_traces = [&] {
+      if (trace.vcd) {
+        vcd->write_file((staging / "trace.vcd").string());
+        sim::write_gtkw(*vcd, (staging / "trace.gtkw").string(), "trace.vcd",
+                        fs::absolute(final_dir).lexically_normal().string());
+      }
+      if (timeline) timeline->write_file((staging / "timeline.json").string());
+    };
+    const platforms::RunResult result =
+        simulate_phases(setup, staging.string(), vcd.get(), write_traces);
     if (workloads::parse_scheme(setup.scheme) == workloads::Scheme::kRct &&
         !setup.schedule.rows.empty()) {
       workloads::quant::write_schedule_csv((staging / "schedule.csv").string(), setup.schedule);
@@ -216,15 +223,6 @@ int run_command(int argc, const char* const* argv) {
         setup.network, setup.precision, workloads::parse_scheme(setup.scheme), setup.training);
     write_text(staging / "layers.csv", layers_csv(result));
     if (!reports.empty() && result.feasible) write_scalesim(staging / "scalesim", setup, result);
-    // With several phases, phase 0 ran (and wrote trace.vcd) in a child process: this
-    // process's writers are empty, so the save file and the timeline are not written.
-    const bool traced_here = setup.phases.size() == 1;
-    if (trace.vcd && traced_here) {
-      vcd->write_file((staging / "trace.vcd").string());
-      sim::write_gtkw(*vcd, (staging / "trace.gtkw").string(), "trace.vcd",
-                      fs::absolute(final_dir).lexically_normal().string());
-    }
-    if (timeline && traced_here) timeline->write_file((staging / "timeline.json").string());
     info.sim_wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     // summary.json is written last: its presence marks a complete run directory.
