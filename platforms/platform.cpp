@@ -346,6 +346,7 @@ class Top : public sc_core::sc_module {
     dma.mem.bind(bus.in);
     if (vcd && vcd->options().record_signals && vcd->level() >= sim::TraceLevel::kTile) {
       dram_probe = std::make_unique<DramProbe>("dram_probe", dram, *vcd);
+      dram.attach_trace(*vcd);
       bus.out.bind(dram_probe->in);
       dram_probe->out.bind(dram.in);
     } else {
@@ -395,6 +396,11 @@ class Top : public sc_core::sc_module {
     map.weight_bytes = s.weight_bytes;
     map.ofmap_bytes = s.ofmap_bytes;
     map.container_bits = p.accelerator.container_bits;
+    if (map.unified) {
+      map.buffer_names = {"top.unified_sram"};
+    } else {
+      map.buffer_names = {"top.ifmap_sram", "top.weight_sram", "top.ofmap_sram"};
+    }
     return map;
   }
 

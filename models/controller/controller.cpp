@@ -101,6 +101,23 @@ Controller::Controller(const sc_core::sc_module_name& name, const LocalMap& map,
     vcd_queue_ = vcd_->add_signal(this->name(), "queue_depth", 8, sim::TraceLevel::kLayer);
     vcd_stall_ = vcd_->add_signal(this->name(), "stalled", 1, sim::TraceLevel::kTile);
     if (vcd_->timeline()) timeline_track_ = vcd_->timeline()->track(this->name());
+    for (const auto& buffer : map_.buffer_names) {
+      vcd_occupancy_.push_back(
+          vcd_->add_signal(buffer, "occupancy_bytes", 32, sim::TraceLevel::kTile));
+    }
+  }
+}
+
+void Controller::trace_occupancy(std::uint64_t a_bytes, std::uint64_t b_bytes,
+                                 std::uint64_t c_bytes) {
+  if (vcd_occupancy_.empty()) return;
+  const auto now = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value());
+  if (vcd_occupancy_.size() == 1) {
+    vcd_->change(vcd_occupancy_[0], now, a_bytes + b_bytes + c_bytes);
+  } else {
+    vcd_->change(vcd_occupancy_[0], now, a_bytes);
+    vcd_->change(vcd_occupancy_[1], now, b_bytes);
+    vcd_->change(vcd_occupancy_[2], now, c_bytes);
   }
 }
 
@@ -253,6 +270,13 @@ void Controller::execute(const CommandDescriptor& d) {
   std::vector<DmaJob*> c_slot_store(slots, nullptr);
   std::uint64_t a_loads = 0, b_loads = 0, c_visits = 0;
   std::vector<std::uint64_t> a_slot_of(tiles), b_slot_of(tiles), c_slot_of(tiles);
+  // Bytes of valid data in each slot (traced as buffer occupancy).
+  std::vector<std::uint64_t> a_held(slots, 0), b_held(slots, 0), c_held(slots, 0);
+  auto sum = [](const std::vector<std::uint64_t>& v) {
+    std::uint64_t total = 0;
+    for (auto x : v) total += x;
+    return total;
+  };
 
   auto submit = [&](std::uint32_t channel, const DmaDescriptor& desc) {
     jobs.push_back(std::make_unique<DmaJob>());
@@ -334,6 +358,12 @@ void Controller::execute(const CommandDescriptor& d) {
     job.b_class = op.b.cls;
     job.a_format = {op.a.kind, op.a.bits};
     job.b_format = {op.b.kind, op.b.bits};
+    if (!vcd_occupancy_.empty()) {
+      a_held[a_slot_of[t]] = job.a_bytes;
+      b_held[b_slot_of[t]] = job.b_bytes;
+      c_held[c_slot_of[t]] = job.c_bytes;
+      trace_occupancy(sum(a_held), sum(b_held), sum(c_held));
+    }
     record.compute_cycles += array_.run(job);
     record.macs += job.shape.macs();
     array_free = sc_core::sc_time_stamp();
@@ -351,6 +381,7 @@ void Controller::execute(const CommandDescriptor& d) {
     }
   }
   for (DmaJob* store : stores) Dma::wait_for(*store);
+  trace_occupancy(0, 0, 0);  // the op's operands and results are gone from the buffers
 
   record.tiles = tiles;
   record.end_ps = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value());

@@ -28,6 +28,9 @@ struct LocalMap {
   std::uint64_t weight_base = 0, weight_bytes = 0;
   std::uint64_t ofmap_base = 0, ofmap_bytes = 0;
   std::uint32_t container_bits = 0;
+  /// Component names of the buffers (ifmap, weight, ofmap; or the one unified buffer), under
+  /// which the controller traces their occupancy.
+  std::vector<std::string> buffer_names;
 };
 
 /// What one command did, for per-layer reports.
@@ -62,6 +65,8 @@ class Controller : public sc_core::sc_module {
   void command_thread();
   void execute(const CommandDescriptor& d);
   void execute_vector(const CommandDescriptor& d);
+  /// Traces the bytes of valid operand and result data held in each buffer.
+  void trace_occupancy(std::uint64_t a_bytes, std::uint64_t b_bytes, std::uint64_t c_bytes);
 
   const LocalMap map_;
   Dma& dma_;
@@ -77,6 +82,7 @@ class Controller : public sc_core::sc_module {
   std::uint64_t stall_cycles_ = 0;
   sim::VcdWriter* vcd_;
   sim::VcdWriter::SignalId vcd_layer_ = 0, vcd_queue_ = 0, vcd_stall_ = 0;
+  std::vector<sim::VcdWriter::SignalId> vcd_occupancy_;
   std::uint32_t timeline_track_ = 0;
 };
 

@@ -401,4 +401,50 @@ void Dram::send_responses() {
   }
 }
 
+void Dram::attach_trace(sim::VcdWriter& vcd) {
+  tracer_ = std::make_unique<BankTracer>(vcd, name(), params_.total_banks(),
+                                         std::size_t{params_.bank_groups} * params_.banks);
+  timing_.set_observer(tracer_.get());
+}
+
+Dram::BankTracer::BankTracer(sim::VcdWriter& vcd, const std::string& scope, std::size_t banks,
+                             std::size_t banks_per_rank)
+    : vcd_(vcd),
+      timeline_(vcd.timeline(sim::TraceLevel::kTile)),
+      scope_(scope),
+      banks_per_rank_(banks_per_rank) {
+  for (std::size_t b = 0; b < banks; ++b) {
+    const std::string bank_scope = scope + ".bank" + std::to_string(b);
+    state_.push_back(vcd.add_signal(bank_scope, "state", 2, sim::TraceLevel::kTile));
+    open_row_.push_back(vcd.add_signal(bank_scope, "open_row", 32, sim::TraceLevel::kTile));
+  }
+}
+
+void Dram::BankTracer::row_opened(std::size_t bank, std::uint64_t row, std::uint64_t at_ps) {
+  vcd_.change(state_[bank], at_ps, 1);
+  vcd_.change(open_row_[bank], at_ps, row);
+}
+
+void Dram::BankTracer::row_closed(std::size_t bank, std::uint64_t at_ps) {
+  vcd_.change(state_[bank], at_ps, 0);
+}
+
+void Dram::BankTracer::refreshed(std::size_t first_bank, std::size_t banks,
+                                 std::uint64_t start_ps, std::uint64_t end_ps) {
+  for (std::size_t b = first_bank; b < first_bank + banks && b < state_.size(); ++b) {
+    vcd_.change(state_[b], start_ps, 2);
+    vcd_.change(state_[b], end_ps, 0);
+  }
+  if (timeline_) {
+    const std::string track =
+        banks == 1 ? scope_ + ".bank" + std::to_string(first_bank)
+                   : scope_ + ".rank" + std::to_string(first_bank / banks_per_rank_);
+    auto found = tracks_.find(track);
+    if (found == tracks_.end()) found = tracks_.emplace(track, timeline_->track(track)).first;
+    timeline_->slice(found->second, banks == 1 ? "refresh (bank)" : "refresh", start_ps, end_ps,
+                     {{"first_bank", static_cast<std::uint64_t>(first_bank)},
+                      {"banks", static_cast<std::uint64_t>(banks)}});
+  }
+}
+
 }  // namespace models

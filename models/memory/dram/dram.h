@@ -7,6 +7,8 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <deque>
 #include <string>
 #include <systemc>
@@ -17,6 +19,8 @@
 #include "models/memory/dram/dram_storage.h"
 #include "models/memory/dram/dram_timing.h"
 #include "sim/core/stats.h"
+#include "sim/core/timeline.h"
+#include "sim/core/vcd_writer.h"
 
 namespace models {
 
@@ -44,6 +48,10 @@ class Dram : public sc_core::sc_module {
   void account_until(const sc_core::sc_time& now);
   /// The functional memory (tests and loaders).
   DramStorage& storage() { return storage_; }
+  /// Traces every bank's state (0 idle, 1 row open, 2 refreshing) and open row into `vcd`
+  /// under `<name>.bankN`, and refreshes as timeline slices on `<name>.rankN` (all-bank) or
+  /// `<name>.bankN` (per-bank) tracks (tile level).
+  void attach_trace(sim::VcdWriter& vcd);
 
  private:
   struct AtBurst {
@@ -63,6 +71,28 @@ class Dram : public sc_core::sc_module {
     }
   };
   static AtTransaction& at_state(tlm::tlm_generic_payload& payload);
+
+  /// Bank-state signals for the VCD and refresh slices for the timeline.
+  class BankTracer : public DramObserver {
+   public:
+    BankTracer(sim::VcdWriter& vcd, const std::string& scope, std::size_t banks,
+               std::size_t banks_per_rank);
+    void row_opened(std::size_t bank, std::uint64_t row, std::uint64_t at_ps) override;
+    void row_closed(std::size_t bank, std::uint64_t at_ps) override;
+    void refreshed(std::size_t first_bank, std::size_t banks, std::uint64_t start_ps,
+                   std::uint64_t end_ps) override;
+
+   private:
+    sim::VcdWriter& vcd_;
+    std::vector<sim::VcdWriter::SignalId> state_, open_row_;
+    sim::Timeline* timeline_;
+    // Refresh slices: one track per rank for all-bank refreshes, one per bank for per-bank
+    // refreshes (which may overlap in time on different banks), created on first use.
+    std::map<std::string, sim::Timeline::TrackId> tracks_;
+    std::string scope_;
+    std::size_t banks_per_rank_;
+  };
+  std::unique_ptr<BankTracer> tracer_;
 
   void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& payload);

@@ -239,6 +239,10 @@ std::uint64_t DramTiming::refresh_bank(Bank& bank, std::uint64_t due) {
     bank.act_ready = std::max(bank.act_ready, std::max(due, bank.pre_ready) + trp_ps_);
     bank.open_row = -1;
     ++counters_.precharges;
+    if (observer_) {
+      observer_->row_closed(static_cast<std::size_t>(&bank - banks_.data()),
+                            std::max(due, bank.pre_ready));
+    }
   }
   return std::max(due, bank.act_ready);  // tRP after PRE, tRC after ACT
 }
@@ -259,7 +263,12 @@ void DramTiming::refresh_rank(std::uint32_t rank_index, std::uint64_t now_ps) {
         if ((rank.refreshed_banks >> b) & 1) continue;
         if (pick == banks_per_rank || first[b].pre_ready < first[pick].pre_ready) pick = b;
       }
-      first[pick].act_ready = refresh_bank(first[pick], due) + trfc_pb_ps_;
+      const std::uint64_t start = refresh_bank(first[pick], due);
+      first[pick].act_ready = start + trfc_pb_ps_;
+      if (observer_) {
+        observer_->refreshed(static_cast<std::size_t>(&first[pick] - banks_.data()), 1, start,
+                             start + trfc_pb_ps_);
+      }
       rank.refreshed_banks |= std::uint64_t{1} << pick;
       if (rank.refreshed_banks ==
           (banks_per_rank == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << banks_per_rank) - 1)) {
@@ -273,6 +282,10 @@ void DramTiming::refresh_rank(std::uint32_t rank_index, std::uint64_t now_ps) {
       }
       for (std::uint32_t b = 0; b < banks_per_rank; ++b) {
         first[b].act_ready = std::max(first[b].act_ready, start + trfc_ps_);
+      }
+      if (observer_) {
+        observer_->refreshed(static_cast<std::size_t>(first - banks_.data()), banks_per_rank,
+                             start, start + trfc_ps_);
       }
     }
     ++counters_.refreshes;
@@ -457,12 +470,16 @@ BurstTiming DramTiming::issue(const DramAddress& a, bool is_write, std::uint64_t
       const std::uint64_t precharge = std::max(arrival_ps, bank.pre_ready);
       bank.act_ready = std::max(bank.act_ready, precharge + trp_ps_);
       ++counters_.precharges;
+      if (observer_) observer_->row_closed(static_cast<std::size_t>(&bank - banks_.data()), precharge);
     } else {
       outcome = RowOutcome::kMiss;
       ++counters_.row_misses;
     }
-    activate(bank, rank, arrival_ps);
+    const std::uint64_t activated = activate(bank, rank, arrival_ps);
     bank.open_row = static_cast<std::int64_t>(a.row);
+    if (observer_) {
+      observer_->row_opened(static_cast<std::size_t>(&bank - banks_.data()), a.row, activated);
+    }
   }
 
   const std::uint64_t latency = is_write ? cwl_ps_ : cl_ps_;
@@ -501,6 +518,7 @@ BurstTiming DramTiming::issue(const DramAddress& a, bool is_write, std::uint64_t
     bank.act_ready = std::max(bank.act_ready, bank.pre_ready + trp_ps_);
     bank.open_row = -1;
     ++counters_.precharges;
+    if (observer_) observer_->row_closed(static_cast<std::size_t>(&bank - banks_.data()), bank.pre_ready);
   }
   if (data_end > counters_.background_ps) counters_.background_ps = data_end;
   return {column, data_end, outcome};

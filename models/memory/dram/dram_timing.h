@@ -89,9 +89,22 @@ class BusyCalendar {
 /// (data bus, column and activate slots), so independent bursts overlap and a burst to an
 /// idle bank is not held behind one waiting for a busy bank. Bank state itself is kept in
 /// call order.
+/// Told of bank state changes as the timing model decides them (tracing only; times in ps,
+/// banks by their global index: channel, rank, bank group, bank).
+class DramObserver {
+ public:
+  virtual ~DramObserver() = default;
+  virtual void row_opened(std::size_t bank, std::uint64_t row, std::uint64_t at_ps) = 0;
+  virtual void row_closed(std::size_t bank, std::uint64_t at_ps) = 0;
+  virtual void refreshed(std::size_t first_bank, std::size_t banks, std::uint64_t start_ps,
+                         std::uint64_t end_ps) = 0;
+};
+
 class DramTiming {
  public:
   DramTiming(const DramParams& params, DramCounters& counters);
+  /// Reports bank state changes to `observer` (nullptr: none, the default).
+  void set_observer(DramObserver* observer) { observer_ = observer; }
 
   /// Schedules one burst arriving at `arrival_ps`. `keep_row_open` tells a close-page
   /// controller that another pending burst hits the same row.
@@ -183,6 +196,7 @@ class DramTiming {
   BurstTiming schedule_simple(const DramAddress& address, bool is_write, std::uint64_t arrival_ps);
 
   const DramParams params_;
+  DramObserver* observer_ = nullptr;
   DramCounters& counters_;
   const bool simple_;
   const bool close_page_;
