@@ -81,6 +81,8 @@ TEST(TensorTrain, Fc1ForwardMacsPerOrder) {
   EXPECT_EQ(workloads::ttm_forward_macs(fc1(8), TtmOrder::kLeftToRight), 483840u);
   EXPECT_EQ(workloads::ttm_forward_macs(fc1(8), TtmOrder::kRightToLeft), 500224u);
   EXPECT_EQ(workloads::ttm_cheapest_forward_order(fc1(8)), TtmOrder::kLeftToRight);
+  // Rank 8 rebuild: left-to-right merges 16*8*224 + 448*8*256 + 14336*8*28, then 512*784.
+  EXPECT_EQ(workloads::ttm_forward_macs(fc1(8), TtmOrder::kRebuildDense), 4157440u + 401408u);
 }
 
 TEST(TensorTrain, Fc1RebuildWinsFromBatchSix) {
