@@ -194,6 +194,43 @@ TEST(TensorTrain, ReferenceContractionEqualsRebuiltDenseProduct) {
   }
 }
 
+TEST(TensorTrain, ReferenceCoreGradientsMatchFiniteDifferences) {
+  const std::vector<TtmShape> shapes = {TtmShape{{3, 2, 5}, {2, 4, 3}, {1, 2, 3, 1}}, fc2(4),
+                                        TtmShape{{2, 3, 2, 2}, {3, 2, 2, 2}, {1, 3, 2, 4, 1}}};
+  unsigned seed = 100;
+  for (const TtmShape& s : shapes) {
+    auto cores = random_cores(s, seed++);
+    const auto x = random_vector(workloads::ttm_cols(s), seed++);
+    const auto dy = random_vector(workloads::ttm_rows(s), seed++);
+    auto loss = [&](const std::vector<std::vector<double>>& g) {
+      const auto y = workloads::ttm_reference_apply(s, g, x, TtmOrder::kLeftToRight);
+      double l = 0.0;
+      for (std::size_t i = 0; i < y.size(); ++i) l += dy[i] * y[i];
+      return l;
+    };
+    for (TtmOrder partials : {TtmOrder::kLeftToRight, TtmOrder::kRightToLeft}) {
+      std::uint64_t macs = 0;
+      const auto grads = workloads::ttm_reference_core_gradients(s, cores, x, dy, partials, &macs);
+      EXPECT_EQ(macs, workloads::ttm_core_gradient_macs(s, partials));
+      ASSERT_EQ(grads.size(), s.cores());
+      for (std::size_t k = 0; k < s.cores(); ++k) {
+        ASSERT_EQ(grads[k].size(), cores[k].size());
+        for (std::size_t e = 0; e < cores[k].size(); ++e) {
+          const double h = 1e-4, saved = cores[k][e];
+          cores[k][e] = saved + h;
+          const double up = loss(cores);
+          cores[k][e] = saved - h;
+          const double down = loss(cores);
+          cores[k][e] = saved;
+          const double fd = (up - down) / (2 * h);
+          EXPECT_NEAR(grads[k][e], fd, 1e-7 * (1.0 + std::abs(fd)))
+              << workloads::ttm_order_name(partials) << " core " << k << " element " << e;
+        }
+      }
+    }
+  }
+}
+
 TEST(TensorTrain, ReferenceRebuildCountsLeftToRightMerges) {
   const TtmShape s = fc1(20);
   std::uint64_t macs = 0;

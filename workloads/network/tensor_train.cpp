@@ -375,6 +375,83 @@ std::vector<double> ttm_reference_rebuild(const TtmShape& shape,
   return p;  // r_d = 1: W[I][J]
 }
 
+namespace {
+
+// One left-to-right step: t (a = m_<k, r_{k-1}, n_k, c = n_>k) -> (a m_k, r_k, c).
+std::vector<double> ltr_step(const TtmShape& sh, const std::vector<double>& g, std::size_t k,
+                             const std::vector<double>& t, std::uint64_t& macs) {
+  const std::size_t d = sh.cores();
+  const std::uint64_t a = product(sh.m, 0, k), c = product(sh.n, k + 1, d);
+  const std::uint64_t r0 = sh.ranks[k], r1 = sh.ranks[k + 1], mk = sh.m[k], nk = sh.n[k];
+  std::vector<double> u(a * mk * r1 * c, 0.0);
+  for (std::uint64_t ia = 0; ia < a; ++ia) {
+    for (std::uint64_t i = 0; i < mk; ++i) {
+      for (std::uint64_t s = 0; s < r1; ++s) {
+        for (std::uint64_t ic = 0; ic < c; ++ic) {
+          double acc = 0.0;
+          for (std::uint64_t r = 0; r < r0; ++r) {
+            for (std::uint64_t j = 0; j < nk; ++j) {
+              acc += t[((ia * r0 + r) * nk + j) * c + ic] * core_at(sh, g, k, r, i, j, s);
+              ++macs;
+            }
+          }
+          u[((ia * mk + i) * r1 + s) * c + ic] = acc;
+        }
+      }
+    }
+  }
+  return u;
+}
+
+// One right-to-left step: t (a = n_<k, n_k, r_k, c = m_>k) -> (a, r_{k-1}, m_k c).
+std::vector<double> rtl_step(const TtmShape& sh, const std::vector<double>& g, std::size_t k,
+                             const std::vector<double>& t, std::uint64_t& macs) {
+  const std::size_t d = sh.cores();
+  const std::uint64_t a = product(sh.n, 0, k), c = product(sh.m, k + 1, d);
+  const std::uint64_t r0 = sh.ranks[k], r1 = sh.ranks[k + 1], mk = sh.m[k], nk = sh.n[k];
+  std::vector<double> u(a * r0 * mk * c, 0.0);
+  for (std::uint64_t ia = 0; ia < a; ++ia) {
+    for (std::uint64_t r = 0; r < r0; ++r) {
+      for (std::uint64_t i = 0; i < mk; ++i) {
+        for (std::uint64_t ic = 0; ic < c; ++ic) {
+          double acc = 0.0;
+          for (std::uint64_t j = 0; j < nk; ++j) {
+            for (std::uint64_t s = 0; s < r1; ++s) {
+              acc += t[((ia * nk + j) * r1 + s) * c + ic] * core_at(sh, g, k, r, i, j, s);
+              ++macs;
+            }
+          }
+          u[((ia * r0 + r) * mk + i) * c + ic] = acc;
+        }
+      }
+    }
+  }
+  return u;
+}
+
+// Cores of W^T: [r][i][j][s] -> [r][j][i][s].
+std::vector<std::vector<double>> transpose_cores(const TtmShape& sh,
+                                                 const std::vector<std::vector<double>>& cores) {
+  std::vector<std::vector<double>> out;
+  for (std::size_t k = 0; k < sh.cores(); ++k) {
+    const std::uint64_t r0 = sh.ranks[k], r1 = sh.ranks[k + 1], m = sh.m[k], n = sh.n[k];
+    std::vector<double> g(cores[k].size());
+    for (std::uint64_t r = 0; r < r0; ++r) {
+      for (std::uint64_t i = 0; i < m; ++i) {
+        for (std::uint64_t j = 0; j < n; ++j) {
+          for (std::uint64_t s = 0; s < r1; ++s) {
+            g[((r * n + j) * m + i) * r1 + s] = cores[k][((r * m + i) * n + j) * r1 + s];
+          }
+        }
+      }
+    }
+    out.push_back(g);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<double> ttm_reference_apply(const TtmShape& shape,
                                         const std::vector<std::vector<double>>& cores,
                                         const std::vector<double>& x, TtmOrder order,
@@ -391,56 +468,10 @@ std::vector<double> ttm_reference_apply(const TtmShape& shape,
   std::vector<double> t = x;
   switch (order) {
     case TtmOrder::kLeftToRight:
-      // t: (a = m_<k, r_{k-1}, n_k, c = n_>k) -> (a m_k, r_k, c).
-      for (std::size_t k = 0; k < d; ++k) {
-        const std::uint64_t a = product(sh.m, 0, k), c = product(sh.n, k + 1, d);
-        const std::uint64_t r0 = sh.ranks[k], r1 = sh.ranks[k + 1], mk = sh.m[k], nk = sh.n[k];
-        std::vector<double> u(a * mk * r1 * c, 0.0);
-        for (std::uint64_t ia = 0; ia < a; ++ia) {
-          for (std::uint64_t i = 0; i < mk; ++i) {
-            for (std::uint64_t s = 0; s < r1; ++s) {
-              for (std::uint64_t ic = 0; ic < c; ++ic) {
-                double acc = 0.0;
-                for (std::uint64_t r = 0; r < r0; ++r) {
-                  for (std::uint64_t j = 0; j < nk; ++j) {
-                    acc +=
-                        t[((ia * r0 + r) * nk + j) * c + ic] * core_at(sh, cores[k], k, r, i, j, s);
-                    ++macs;
-                  }
-                }
-                u[((ia * mk + i) * r1 + s) * c + ic] = acc;
-              }
-            }
-          }
-        }
-        t.swap(u);
-      }
+      for (std::size_t k = 0; k < d; ++k) t = ltr_step(sh, cores[k], k, t, macs);
       break;
     case TtmOrder::kRightToLeft:
-      // t: (a = n_<k, n_k, r_k, c = m_>k) -> (a, r_{k-1}, m_k c).
-      for (std::size_t k = d; k-- > 0;) {
-        const std::uint64_t a = product(sh.n, 0, k), c = product(sh.m, k + 1, d);
-        const std::uint64_t r0 = sh.ranks[k], r1 = sh.ranks[k + 1], mk = sh.m[k], nk = sh.n[k];
-        std::vector<double> u(a * r0 * mk * c, 0.0);
-        for (std::uint64_t ia = 0; ia < a; ++ia) {
-          for (std::uint64_t r = 0; r < r0; ++r) {
-            for (std::uint64_t i = 0; i < mk; ++i) {
-              for (std::uint64_t ic = 0; ic < c; ++ic) {
-                double acc = 0.0;
-                for (std::uint64_t j = 0; j < nk; ++j) {
-                  for (std::uint64_t s = 0; s < r1; ++s) {
-                    acc +=
-                        t[((ia * nk + j) * r1 + s) * c + ic] * core_at(sh, cores[k], k, r, i, j, s);
-                    ++macs;
-                  }
-                }
-                u[((ia * r0 + r) * mk + i) * c + ic] = acc;
-              }
-            }
-          }
-        }
-        t.swap(u);
-      }
+      for (std::size_t k = d; k-- > 0;) t = rtl_step(sh, cores[k], k, t, macs);
       break;
     case TtmOrder::kRebuildDense: {
       const std::vector<double> w = ttm_reference_rebuild(sh, cores, &macs);
@@ -458,6 +489,72 @@ std::vector<double> ttm_reference_apply(const TtmShape& shape,
   }
   if (macs_done) *macs_done += macs;
   return t;
+}
+
+std::vector<std::vector<double>> ttm_reference_core_gradients(
+    const TtmShape& shape, const std::vector<std::vector<double>>& cores,
+    const std::vector<double>& x, const std::vector<double>& dy, TtmOrder partials,
+    std::uint64_t* macs_done) {
+  check_cores(shape, cores);
+  if (partials == TtmOrder::kRebuildDense) {
+    throw std::invalid_argument(
+        "TTM core gradients: partials must come from a sequential order, not rebuild_dense");
+  }
+  const TtmShape& sh = shape;
+  const std::size_t d = sh.cores();
+  if (x.size() != ttm_cols(sh) || dy.size() != ttm_rows(sh)) {
+    throw std::invalid_argument("TTM reference: x must have N and dy M elements");
+  }
+  const TtmShape tsh = ttm_transposed(sh);
+  const std::vector<std::vector<double>> tcores = transpose_cores(sh, cores);
+  std::uint64_t partial_macs = 0;  // the partials are the forward and backward-data passes
+  std::uint64_t macs = 0;
+  std::vector<std::vector<double>> grads(d);
+  for (std::size_t k = 0; k < d; ++k) {
+    const std::uint64_t r0 = sh.ranks[k], r1 = sh.ranks[k + 1], mk = sh.m[k], nk = sh.n[k];
+    std::vector<double>& grad = grads[k];
+    grad.assign(ttm_core_elements(sh, k), 0.0);
+    std::vector<double> in = x, out = dy;
+    if (partials == TtmOrder::kLeftToRight) {
+      // in: (a = m_<k, r_{k-1}, n_k, c = n_>k); out: (a, m_k, r_k, c).
+      for (std::size_t l = 0; l < k; ++l) in = ltr_step(sh, cores[l], l, in, partial_macs);
+      for (std::size_t l = d; l-- > k + 1;) out = rtl_step(tsh, tcores[l], l, out, partial_macs);
+      const std::uint64_t a = product(sh.m, 0, k), c = product(sh.n, k + 1, d);
+      for (std::uint64_t r = 0; r < r0; ++r)
+        for (std::uint64_t i = 0; i < mk; ++i)
+          for (std::uint64_t j = 0; j < nk; ++j)
+            for (std::uint64_t s = 0; s < r1; ++s) {
+              double acc = 0.0;
+              for (std::uint64_t ia = 0; ia < a; ++ia)
+                for (std::uint64_t ic = 0; ic < c; ++ic) {
+                  acc += in[((ia * r0 + r) * nk + j) * c + ic] *
+                         out[((ia * mk + i) * r1 + s) * c + ic];
+                  ++macs;
+                }
+              grad[((r * mk + i) * nk + j) * r1 + s] = acc;
+            }
+    } else {
+      // in: (a = n_<k, n_k, r_k, c = m_>k); out: (a, r_{k-1}, m_k, c).
+      for (std::size_t l = d; l-- > k + 1;) in = rtl_step(sh, cores[l], l, in, partial_macs);
+      for (std::size_t l = 0; l < k; ++l) out = ltr_step(tsh, tcores[l], l, out, partial_macs);
+      const std::uint64_t a = product(sh.n, 0, k), c = product(sh.m, k + 1, d);
+      for (std::uint64_t r = 0; r < r0; ++r)
+        for (std::uint64_t i = 0; i < mk; ++i)
+          for (std::uint64_t j = 0; j < nk; ++j)
+            for (std::uint64_t s = 0; s < r1; ++s) {
+              double acc = 0.0;
+              for (std::uint64_t ia = 0; ia < a; ++ia)
+                for (std::uint64_t ic = 0; ic < c; ++ic) {
+                  acc += in[((ia * nk + j) * r1 + s) * c + ic] *
+                         out[((ia * r0 + r) * mk + i) * c + ic];
+                  ++macs;
+                }
+              grad[((r * mk + i) * nk + j) * r1 + s] = acc;
+            }
+    }
+  }
+  if (macs_done) *macs_done += macs;
+  return grads;
 }
 
 }  // namespace workloads

@@ -127,4 +127,13 @@ std::vector<double> ttm_reference_rebuild(const TtmShape& shape,
                                           const std::vector<std::vector<double>>& cores,
                                           std::uint64_t* macs_done = nullptr);
 
+/// Gradients dL/dG_k of L = dy . (W x), one per core in the core layout, computed as
+/// ttm_core_gradient_steps describes: input-side and output-side partials of the `partials`
+/// order (recomputed here for each core), then one contraction per core. macs_done adds only
+/// the gradient contractions' MACs, comparable with ttm_core_gradient_macs.
+std::vector<std::vector<double>> ttm_reference_core_gradients(
+    const TtmShape& shape, const std::vector<std::vector<double>>& cores,
+    const std::vector<double>& x, const std::vector<double>& dy, TtmOrder partials,
+    std::uint64_t* macs_done = nullptr);
+
 }  // namespace workloads
