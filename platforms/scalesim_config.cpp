@@ -8,22 +8,14 @@
 #include <vector>
 
 #include "models/pe_array/systolic_model.h"
+#include "sim/core/text.h"
 
 namespace platforms {
 
 namespace {
 
-std::string trim(const std::string& text) {
-  std::size_t begin = 0, end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return text.substr(begin, end - begin);
-}
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
+using sim::lower;
+using sim::trim;
 
 struct Entry {
   std::string key;  // as written

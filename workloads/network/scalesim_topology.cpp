@@ -5,21 +5,14 @@
 #include <sstream>
 #include <vector>
 
+#include "sim/core/text.h"
+
 namespace workloads {
 
 namespace {
 
-std::string trim(const std::string& text) {
-  std::size_t begin = 0, end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return text.substr(begin, end - begin);
-}
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
+using sim::lower;
+using sim::trim;
 
 /// The fields of one row. SCALE-Sim drops the last field of every row (the empty one after
 /// the trailing comma, or a `#comment`); edgesim drops it only when it is empty or a comment,
