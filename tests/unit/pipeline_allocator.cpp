@@ -1,0 +1,227 @@
+// Layer-pipelined accelerator (issue 11 item 2): resource costs follow the bitwidth rules, the
+// allocator stays within its budget and balances stages, infeasible budgets carry a reason.
+#include "workloads/mapping/pipeline_allocator.h"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using workloads::AllocationResult;
+using workloads::FpgaBudget;
+using workloads::Layer;
+using workloads::LayerBits;
+using workloads::LayerType;
+using workloads::Network;
+using workloads::ResourceRules;
+
+Layer conv(const char* name, std::uint32_t hw, std::uint32_t in_c, std::uint32_t out_c,
+           std::uint32_t k) {
+  Layer l;
+  l.name = name;
+  l.type = LayerType::kConv2d;
+  l.in_h = l.in_w = hw;
+  l.in_c = in_c;
+  l.out_c = out_c;
+  l.kernel_h = l.kernel_w = k;
+  return l;
+}
+
+Layer fc(const char* name, std::uint64_t k, std::uint64_t n) {
+  Layer l;
+  l.name = name;
+  l.type = LayerType::kFc;
+  l.k = k;
+  l.n = n;
+  return l;
+}
+
+// LeNet-5 style: conv 5x5 on 28x28x1 -> 6, pool, conv 5x5 on 12x12x6 -> 16, pool, fc 256-120-84-10.
+Network lenet() {
+  Network net;
+  net.name = "lenet5";
+  net.layers = {conv("conv1", 28, 1, 6, 5), conv("conv2", 12, 6, 16, 5), fc("fc1", 256, 120),
+                fc("fc2", 120, 84), fc("fc3", 84, 10)};
+  Layer pool;
+  pool.name = "pool1";
+  pool.type = LayerType::kVector;
+  pool.op = "maxpool";
+  net.layers.insert(net.layers.begin() + 1, pool);
+  return net;
+}
+
+bool within(const FpgaBudget& used, const FpgaBudget& budget) {
+  return used.luts <= budget.luts && used.dsps <= budget.dsps && used.bram_bits <= budget.bram_bits;
+}
+
+TEST(PipelineAllocator, PresetsHaveDataSheetCounts) {
+  const FpgaBudget* z = workloads::find_fpga_preset("xc7z020");
+  ASSERT_NE(z, nullptr);
+  EXPECT_EQ(z->luts, 53200u);
+  EXPECT_EQ(z->dsps, 220u);
+  EXPECT_EQ(z->bram_bits, 140u * 36 * 1024);
+  ASSERT_NE(workloads::find_fpga_preset("xczu3eg"), nullptr);
+  ASSERT_NE(workloads::find_fpga_preset("xc7a100t"), nullptr);
+  EXPECT_EQ(workloads::find_fpga_preset("nope"), nullptr);
+}
+
+TEST(PipelineAllocator, MultiplierCostsFollowBitRules) {
+  // 4 bits and below: LUTs, w * a per multiply with the default rule.
+  auto m4 = workloads::multiplier_cost(4, 4);
+  EXPECT_TRUE(m4.in_luts);
+  EXPECT_EQ(m4.luts, 16u);
+  EXPECT_EQ(workloads::multiplier_cost(2, 3).luts, 6u);
+  EXPECT_EQ(workloads::multiplier_cost(1, 1).luts, 1u);
+  // 8 bits: DSPs, two products per DSP.
+  auto m8 = workloads::multiplier_cost(8, 8);
+  EXPECT_FALSE(m8.in_luts);
+  EXPECT_EQ(m8.products_per_dsp, 2u);
+  EXPECT_EQ(workloads::multipliers_resources(5, 8, 8).dsps, 3u);
+  EXPECT_EQ(workloads::multipliers_resources(5, 8, 8).luts, 0u);
+  EXPECT_EQ(workloads::multipliers_resources(10, 4, 4).luts, 160u);
+  EXPECT_EQ(workloads::multipliers_resources(10, 4, 4).dsps, 0u);
+  // 4 x 8: the wider operand decides, so DSPs.
+  EXPECT_FALSE(workloads::multiplier_cost(4, 8).in_luts);
+  // 16 bits: one product per DSP; 32 bits: several DSPs per product.
+  EXPECT_EQ(workloads::multipliers_resources(3, 16, 16).dsps, 3u);
+  EXPECT_EQ(workloads::multiplier_cost(32, 32).dsps_per_group, 4u);  // ceil(32/25)*ceil(32/18)
+  // With LUT multipliers disabled, four 4-bit products share one DSP.
+  ResourceRules dsp_only;
+  dsp_only.lut_mult_max_bits = 0;
+  EXPECT_EQ(workloads::multiplier_cost(4, 4, dsp_only).products_per_dsp, 4u);
+  EXPECT_EQ(workloads::multipliers_resources(9, 4, 4, dsp_only).dsps, 3u);
+  // The LUT rule is a parameter.
+  ResourceRules half;
+  half.luts_per_bit_product = 0.5;
+  EXPECT_EQ(workloads::multiplier_cost(3, 3, half).luts, 5u);  // ceil(4.5)
+}
+
+TEST(PipelineAllocator, MemoryCosts) {
+  // Weights: packed bits rounded up to whole 36-Kb blocks.
+  EXPECT_EQ(workloads::weight_memory_bits(150, 8), workloads::kBram36Bits);
+  EXPECT_EQ(workloads::weight_memory_bits(36864, 1), workloads::kBram36Bits);
+  EXPECT_EQ(workloads::weight_memory_bits(36865, 1), 2 * workloads::kBram36Bits);
+  EXPECT_EQ(workloads::weight_memory_bits(0, 8), 0u);
+  // Line buffer: (kernel_h - 1) rows x in_w x in_c x a_bits.
+  EXPECT_EQ(workloads::line_buffer_bits(conv("c", 12, 6, 16, 5), 4), 4u * 12 * 6 * 4);
+  EXPECT_EQ(workloads::line_buffer_bits(conv("c", 12, 6, 16, 1), 4), 0u);
+  EXPECT_EQ(workloads::line_buffer_bits(fc("f", 10, 10), 8), 0u);
+  EXPECT_EQ(workloads::fifo_bits(16, 8), 128u);
+}
+
+TEST(PipelineAllocator, KnownStagesGiveIntervalOfSlowestStage) {
+  const auto t = workloads::pipeline_timing({{100, 100}, {400, 400}, {50, 50}});
+  EXPECT_EQ(t.interval_cycles, 400u);
+  EXPECT_EQ(t.slowest_stage, 1u);
+  EXPECT_EQ(t.latency_cycles, 550u);  // fills equal intervals: sum of the fills
+  // Overlapping stages: the last stage cannot finish before upstream fills plus its interval.
+  const auto o = workloads::pipeline_timing({{100, 10}, {400, 20}, {50, 5}});
+  EXPECT_EQ(o.interval_cycles, 400u);
+  EXPECT_EQ(o.latency_cycles, 410u);  // fill 10 + interval 400 of stage 1
+}
+
+TEST(PipelineAllocator, StageIntervalIsCeilMacsOverUnroll) {
+  const Network net = lenet();
+  const AllocationResult r =
+      workloads::allocate_pipeline(net, {LayerBits{4, 4}}, *workloads::find_fpga_preset("xc7z020"));
+  ASSERT_TRUE(r.feasible) << r.reason;
+  ASSERT_EQ(r.stages.size(), 5u);  // the pool is not a stage
+  std::uint64_t slowest = 0;
+  for (const auto& s : r.stages) {
+    EXPECT_EQ(s.macs, net.layers[s.layer_index].macs(1));
+    EXPECT_EQ(s.multipliers, std::uint64_t{s.pi} * s.po);
+    EXPECT_EQ(s.interval_cycles, (s.macs + s.multipliers - 1) / s.multipliers);
+    EXPECT_LE(s.pi, s.pi_max);
+    EXPECT_LE(s.po, s.po_max);
+    slowest = std::max(slowest, s.interval_cycles);
+  }
+  EXPECT_EQ(r.interval_cycles, slowest);
+  EXPECT_GE(r.latency_cycles, r.interval_cycles);
+  // Some parallelism was found: better than conv2 at pi = po = 1.
+  EXPECT_LT(r.interval_cycles, net.layers[2].macs(1));
+}
+
+TEST(PipelineAllocator, NeverExceedsBudgetAndImprovesWithBudget) {
+  const Network net = lenet();
+  std::uint64_t previous = UINT64_MAX;
+  for (std::uint64_t scale : {1, 2, 4, 8, 16, 64}) {
+    FpgaBudget budget{"scaled", 100 * scale, 8 * scale, 16 * workloads::kBram36Bits};
+    for (LayerBits bits : {LayerBits{4, 4}, LayerBits{8, 8}, LayerBits{2, 2}}) {
+      const AllocationResult r = workloads::allocate_pipeline(net, {bits}, budget);
+      ASSERT_TRUE(r.feasible) << r.reason;
+      EXPECT_TRUE(within(r.used, budget));
+      FpgaBudget sum;
+      for (const auto& s : r.stages) {
+        sum.luts += s.resources.luts;
+        sum.dsps += s.resources.dsps;
+        sum.bram_bits += s.resources.bram_bits;
+      }
+      EXPECT_EQ(sum.luts, r.used.luts);
+      EXPECT_EQ(sum.dsps, r.used.dsps);
+      EXPECT_EQ(sum.bram_bits, r.used.bram_bits);
+    }
+    const AllocationResult r = workloads::allocate_pipeline(net, {LayerBits{4, 4}}, budget);
+    EXPECT_LE(r.interval_cycles, previous) << "scale " << scale;
+    previous = r.interval_cycles;
+  }
+  // Across that range the interval really improved.
+  FpgaBudget small{"small", 100, 8, 16 * workloads::kBram36Bits};
+  FpgaBudget big{"big", 100 * 64, 128, 16 * workloads::kBram36Bits};
+  EXPECT_LT(workloads::allocate_pipeline(net, {LayerBits{4, 4}}, big).interval_cycles,
+            workloads::allocate_pipeline(net, {LayerBits{4, 4}}, small).interval_cycles);
+}
+
+TEST(PipelineAllocator, FewerBitsGiveLowerOrEqualInterval) {
+  const Network net = lenet();
+  for (const char* device : {"xc7z020", "xczu3eg", "xc7a100t"}) {
+    const FpgaBudget& budget = *workloads::find_fpga_preset(device);
+    std::uint64_t previous = UINT64_MAX;
+    for (std::uint32_t b : {16u, 8u, 4u, 2u, 1u}) {
+      const AllocationResult r = workloads::allocate_pipeline(net, {LayerBits{b, b}}, budget);
+      ASSERT_TRUE(r.feasible) << r.reason;
+      EXPECT_LE(r.interval_cycles, previous) << device << " " << b << " bits";
+      previous = r.interval_cycles;
+    }
+  }
+  // A DSP-starved budget: 4-bit LUT multipliers beat 8-bit DSP ones strictly.
+  FpgaBudget lut_rich{"lut_rich", 20000, 8, 16 * workloads::kBram36Bits};
+  EXPECT_LT(workloads::allocate_pipeline(net, {LayerBits{4, 4}}, lut_rich).interval_cycles,
+            workloads::allocate_pipeline(net, {LayerBits{8, 8}}, lut_rich).interval_cycles);
+}
+
+TEST(PipelineAllocator, PerLayerBits) {
+  const Network net = lenet();
+  std::vector<LayerBits> bits(net.layers.size(), LayerBits{8, 8});
+  bits[2] = LayerBits{4, 4};  // conv2 in LUTs
+  const AllocationResult r =
+      workloads::allocate_pipeline(net, bits, *workloads::find_fpga_preset("xc7z020"));
+  ASSERT_TRUE(r.feasible) << r.reason;
+  EXPECT_GT(r.stages[1].resources.luts, 0u);
+  EXPECT_EQ(r.stages[1].resources.dsps, 0u);
+  EXPECT_EQ(r.stages[0].resources.luts, 0u);
+  EXPECT_GT(r.stages[0].resources.dsps, 0u);
+  // Wrong number of entries: infeasible with a reason.
+  const AllocationResult bad = workloads::allocate_pipeline(
+      net, {LayerBits{}, LayerBits{}}, *workloads::find_fpga_preset("xc7z020"));
+  EXPECT_FALSE(bad.feasible);
+  EXPECT_NE(bad.reason.find("entries"), std::string::npos);
+}
+
+TEST(PipelineAllocator, ImpossibleBudgetIsInfeasibleWithReason) {
+  const Network net = lenet();
+  FpgaBudget no_dsp{"no_dsp", 1000000, 0, 1000 * workloads::kBram36Bits};
+  const AllocationResult r = workloads::allocate_pipeline(net, {LayerBits{8, 8}}, no_dsp);
+  EXPECT_FALSE(r.feasible);
+  EXPECT_NE(r.reason.find("DSPs"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("no_dsp"), std::string::npos) << r.reason;
+  FpgaBudget no_ram{"no_ram", 1000000, 1000, workloads::kBram36Bits};
+  const AllocationResult m = workloads::allocate_pipeline(net, {LayerBits{4, 4}}, no_ram);
+  EXPECT_FALSE(m.feasible);
+  EXPECT_NE(m.reason.find("BRAM bits"), std::string::npos) << m.reason;
+  // The same network with 4-bit LUT multipliers fits without DSPs.
+  EXPECT_TRUE(workloads::allocate_pipeline(net, {LayerBits{4, 4}}, no_dsp).feasible);
+  // No compute layers at all.
+  Network empty;
+  EXPECT_FALSE(workloads::allocate_pipeline(empty, {LayerBits{}}, no_dsp).feasible);
+}
+
+}  // namespace
