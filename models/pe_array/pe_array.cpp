@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "models/common/tagged_transport.h"
 #include "sim/core/timeline.h"
 
 namespace models {
@@ -44,18 +45,9 @@ sc_core::sc_time PeArray::access(tlm::tlm_command command, std::uint64_t address
   TrafficTag tag = base;
   tag.cls = cls;
   tag.repeat = repeat;
-  tlm::tlm_generic_payload gp;
-  gp.set_command(command);
-  gp.set_address(address);
-  gp.set_data_ptr(data);
-  gp.set_data_length(static_cast<unsigned int>(length));
-  gp.set_streaming_width(static_cast<unsigned int>(length));
-  gp.set_byte_enable_ptr(nullptr);
-  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  gp.set_extension(&tag);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  local->b_transport(gp, delay);
-  gp.clear_extension(&tag);
+  tagged_transport(local, payload_, command, address, data, length, tag, delay);
+  const tlm::tlm_generic_payload& gp = payload_;
   EDGESIM_CHECK(!gp.is_response_error(),
                 std::string(name()) + ": buffer access failed: " + gp.get_response_string());
   return delay;

@@ -59,6 +59,7 @@ class PeArray : public sc_core::sc_module {
 
   const PeArrayParams params_;
   const sc_core::sc_time clock_;
+  tlm::tlm_generic_payload payload_;  // reused for every buffer access
   std::uint64_t macs_ = 0;
   std::uint64_t busy_cycles_ = 0;
   std::uint64_t folds_ = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "models/common/tagged_transport.h"
 #include "sim/core/timeline.h"
 
 namespace models {
@@ -32,18 +33,9 @@ std::uint64_t VectorUnit::run(const VectorJob& job) {
   auto access = [&](tlm::tlm_command command, const VectorStream& s) {
     TrafficTag tag = job.tag;
     tag.cls = s.cls;
-    tlm::tlm_generic_payload& gp = payload_;
-    gp.set_command(command);
-    gp.set_address(s.address);
-    gp.set_data_ptr(nullptr);
-    gp.set_data_length(static_cast<unsigned int>(s.bytes));
-    gp.set_streaming_width(static_cast<unsigned int>(s.bytes));
-    gp.set_byte_enable_ptr(nullptr);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    gp.set_extension(&tag);
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    local->b_transport(gp, delay);
-    gp.clear_extension(&tag);
+    tagged_transport(local, payload_, command, s.address, nullptr, s.bytes, tag, delay);
+    const tlm::tlm_generic_payload& gp = payload_;
     EDGESIM_CHECK(!gp.is_response_error(),
                   std::string(name()) + ": buffer access failed: " + gp.get_response_string());
     port_time = std::max(port_time, delay);

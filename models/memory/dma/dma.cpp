@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "models/common/tagged_transport.h"
 #include "sim/core/timeline.h"
 
 namespace models {
@@ -79,17 +80,7 @@ void Dma::transport(tlm_utils::simple_initiator_socket<Dma>& socket, tlm::tlm_co
   // One payload reused for every request: constructing and destroying payloads dominated the
   // cost of a transfer.
   tlm::tlm_generic_payload& gp = payload_;
-  gp.set_command(command);
-  gp.set_address(address);
-  gp.set_data_ptr(data);
-  gp.set_data_length(static_cast<unsigned int>(length));
-  gp.set_streaming_width(static_cast<unsigned int>(length));
-  gp.set_byte_enable_ptr(nullptr);
-  gp.set_dmi_allowed(false);
-  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  gp.set_extension(tag);
-  socket->b_transport(gp, delay);
-  gp.clear_extension(tag);
+  tagged_transport(socket, gp, command, address, data, length, *tag, delay);
   ++transactions_;
   if (gp.is_response_error()) {
     char text[32];
@@ -104,9 +95,8 @@ void Dma::account_dram(const TrafficTag& tag, const sc_core::sc_time& sent,
   dram_bursts_.add(&tag, tag.dram_bursts);
   dram_row_hits_.add(&tag, tag.dram_row_hits);
   dram_requests_.add(&tag, 1);
-  dram_latency_ps_.add(&tag, done > sent ? static_cast<std::uint64_t>(
-                                               (done - sent).to_seconds() * 1e12 + 0.5)
-                                         : 0);
+  dram_latency_ps_.add(
+      &tag, done > sent ? static_cast<std::uint64_t>((done - sent).to_seconds() * 1e12 + 0.5) : 0);
 }
 
 void Dma::execute(Channel& channel, DmaJob& job) {

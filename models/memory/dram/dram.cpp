@@ -66,7 +66,8 @@ Dram::Dram(const sc_core::sc_module_name& name, const DramParams& params, sim::S
   stats.add(prefix + "write_bursts", counters_.write_bursts, Unit::kCount, "write bursts served");
   stats.add(prefix + "activates", counters_.activates, Unit::kCount, "row activations");
   stats.add(prefix + "precharges", counters_.precharges, Unit::kCount, "bank precharges");
-  stats.add(prefix + "refreshes", counters_.refreshes, Unit::kCount, "all-bank refreshes");
+  stats.add(prefix + "refreshes", counters_.refreshes, Unit::kCount,
+            "refresh commands (all-bank, or per-bank where the preset refreshes per bank)");
   stats.add(prefix + "row_hits", counters_.row_hits, Unit::kCount,
             "bursts that found their row open");
   stats.add(prefix + "row_misses", counters_.row_misses, Unit::kCount,
