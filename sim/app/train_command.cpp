@@ -12,6 +12,7 @@
 #include "workloads/numerics/mnist.h"
 #include "workloads/numerics/trainer.h"
 #include "workloads/quant/schedule.h"
+#include "workloads/quant/ultra_low.h"
 
 namespace app {
 namespace {
@@ -26,6 +27,8 @@ constexpr const char* kUsage =
 constexpr const char* kExamples = R"(Examples:
   edgesim train --model mlp --scheme fp32 --out runs/mlp-fp32
   edgesim train --model lenet5 --scheme qat --w-bits 8 --epochs 15 --out runs/lenet5-qat
+  edgesim train --model lenet5 --scheme qat --w-quantizer ul2q --w-bits 2 --out runs/lenet5-ul2q2
+  edgesim train --model lenet5 --scheme qat --w-quantizer binary --out runs/lenet5-binary
   edgesim train --model mlp --scheme rct --rct-t-min 2 --rct-t-max 16 --rct-k 100 --out runs/mlp-rct
   edgesim train --model mlp --scheme rct --train-subset 2000 --epochs 2 --out /tmp/quick
 
@@ -44,6 +47,7 @@ struct CommandLine {
   long long initial_bits = 0, b_min = 0, b_max = 0, k_iterations = 0;
   std::string lr_schedule = "cosine";
   std::string scale = "pow2";
+  std::string w_quantizer = "uniform";
   std::string rct_update_rounding = "stochastic";
   std::string data_dir = numerics::kDefaultFashionMnistDir;
   std::string out = "runs/train";
@@ -82,7 +86,12 @@ po::options_description make_options(const numerics::TrainOptions& d, numerics::
     ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir),
      "folder with the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist)")
     ("out", po::value(&c.out)->default_value(c.out), "output folder (created if missing)")
-    ("w-bits", integer(&c.w_bits, d.w_bits), "qat: weight width in bits")
+    ("w-bits", integer(&c.w_bits, d.w_bits),
+     "qat: weight width in bits (default 1 for binary, 2 for ternary)")
+    ("w-quantizer", po::value(&c.w_quantizer)->default_value(c.w_quantizer),
+     "qat: weight quantiser: uniform (fixed point, step from max |w| and --scale; 2-32 bits), "
+     "ul2q (standardised by mean and std, L2-optimal uniform grid; 1-16 bits), binary "
+     "(mean|w| sign(w); 1 bit), ternary (TWN: threshold 0.7 mean|w|; 2 bits)")
     ("a-bits", integer(&c.a_bits, d.a_bits), "qat, rct: width of every GEMM's input activations")
     ("g-bits", integer(&c.g_bits, d.g_bits),
      "width of the output gradients fed to the backward GEMMs (stochastic rounding); "
@@ -119,14 +128,21 @@ std::uint64_t checked(const char* option, long long value, long long lo, long lo
   return static_cast<std::uint64_t>(value);
 }
 
-numerics::TrainOptions to_train_options(const CommandLine& c, numerics::TrainOptions o) {
+numerics::TrainOptions to_train_options(const CommandLine& c, bool w_bits_given,
+                                        numerics::TrainOptions o) {
   constexpr long long kBig = 1LL << 31;
   o.model = c.model;
   o.scheme = numerics::parse_train_scheme(c.scheme);
   o.epochs = static_cast<std::uint32_t>(checked("epochs", c.epochs, 1, 100000));
   o.batch = static_cast<std::uint32_t>(checked("batch", c.batch, 1, 60000));
   o.seed = checked("seed", c.seed, 0, std::numeric_limits<long long>::max());
-  o.w_bits = static_cast<std::uint32_t>(checked("w-bits", c.w_bits, 2, 32));
+  o.w_quantizer = quant::parse_weight_quantizer(c.w_quantizer, "edgesim train: --w-quantizer");
+  // Binary and ternary have one width each; it is the default when --w-bits is not given.
+  const long long w_bits = w_bits_given || o.w_quantizer == quant::WeightQuantizerKind::kUniform ||
+                                   o.w_quantizer == quant::WeightQuantizerKind::kUl2q
+                               ? c.w_bits
+                               : quant::min_weight_bits(o.w_quantizer);
+  o.w_bits = static_cast<std::uint32_t>(checked("w-bits", w_bits, 1, 32));
   o.a_bits = static_cast<std::uint32_t>(checked("a-bits", c.a_bits, 2, 32));
   if (c.g_bits != 0) o.g_bits = static_cast<std::uint32_t>(checked("g-bits", c.g_bits, 2, 32));
   o.policy.initial_bits =
@@ -182,7 +198,7 @@ int train_command(int argc, const char* const* argv) {
               << kExamples;
     return 0;
   }
-  const numerics::TrainOptions options = to_train_options(line, parsed);
+  const numerics::TrainOptions options = to_train_options(line, !vm["w-bits"].defaulted(), parsed);
   const auto train_subset = checked("train-subset", line.train_subset, 0, 1LL << 40);
   const auto test_subset = checked("test-subset", line.test_subset, 0, 1LL << 40);
 
@@ -195,10 +211,13 @@ int train_command(int argc, const char* const* argv) {
     throw sim::ConfigError("edgesim train: --out: cannot create " + line.out + ": " + ec.message());
 
   std::cout << "edgesim train: " << options.model << ", "
-            << numerics::train_scheme_name(options.scheme) << ", " << data.train.count()
-            << " training / " << data.test.count() << " test images, " << options.epochs
-            << " epochs, batch " << options.batch << ", lr " << options.lr << ", seed "
-            << options.seed << std::endl;
+            << numerics::train_scheme_name(options.scheme);
+  if (options.scheme == numerics::TrainScheme::kQat)
+    std::cout << " (" << quant::weight_quantizer_name(options.w_quantizer) << " weights, "
+              << options.w_bits << " bits)";
+  std::cout << ", " << data.train.count() << " training / " << data.test.count() << " test images, "
+            << options.epochs << " epochs, batch " << options.batch << ", lr " << options.lr
+            << ", seed " << options.seed << std::endl;
   const auto result = numerics::train(options, data, [&](const numerics::EpochMetrics& m) {
     std::cout << numerics::format_epoch_line(m, options.epochs) << std::endl;
   });

@@ -23,6 +23,15 @@ std::string option_error(const std::string& option, const std::string& what) {
   return "edgesim train: --" + option + ": " + what;
 }
 
+// The QAT weight quantiser; other schemes build it too (unused), at a width it accepts.
+quant::WeightQuantizerParams weight_quantizer_params(const TrainOptions& options) {
+  quant::WeightQuantizerParams params;
+  params.kind = options.w_quantizer;
+  params.bits = options.w_bits;
+  params.uniform_scale = options.scale;
+  return params;
+}
+
 std::string json_number(double value) {
   return std::isfinite(value) ? sim::format_double(value) : std::string("null");
 }
@@ -39,8 +48,11 @@ std::string json_string(const std::string& text) {
 // Training state of one parameterised layer under the run's scheme.
 struct LayerState {
   ParamLayer* layer = nullptr;
-  Matrix master;      // qat: FP32 master weights
-  Matrix velocity_w;  // momentum buffers (FP32 optimizer state)
+  Matrix master;                       // qat: FP32 master weights
+  std::vector<std::uint8_t> ste_mask;  // qat: 1 where the weight quantiser passes the gradient
+  std::size_t ste_clipped = 0;         // qat: zeros in ste_mask this iteration
+  Matrix masked_grad_w;                // qat: the weight gradient after the mask
+  Matrix velocity_w;                   // momentum buffers (FP32 optimizer state)
   RowVector velocity_b;
   std::vector<std::int32_t> codes_w, codes_b;  // rct: the only copy of the parameters
   quant::FixedPointFormat format;              // rct: current; qat: this iteration's copy
@@ -54,6 +66,7 @@ struct LayerState {
   // Over the run.
   double bits_iteration_sum = 0.0;
   std::uint64_t saturated = 0;
+  std::uint64_t clipped_sum = 0;
   double last_underflow = 0.0;
 };
 
@@ -65,7 +78,8 @@ class Trainer {
         net_(build_model(options.model)),
         shuffle_rng_(quant::Rng::derive(options.seed, kStreamShuffle)),
         rounding_rng_(quant::Rng::derive(options.seed, kStreamRounding)),
-        policy_(options.policy, net_.param_layers.size()) {
+        policy_(options.policy, net_.param_layers.size()),
+        w_quantizer_(weight_quantizer_params(options)) {
     quant::Rng init_rng = quant::Rng::derive(options.seed, kStreamInit);
     const bool quantized = options.scheme != TrainScheme::kFp32;
     for (ParamLayer* layer : net_.param_layers) {
@@ -85,7 +99,8 @@ class Trainer {
       }
       if (options.scheme == TrainScheme::kQat) {
         state.master = layer->weight();
-        state.w_bits = options.w_bits;
+        state.ste_mask.assign(layer->weight_count(), 1);
+        state.w_bits = w_quantizer_.storage_bits();
       } else if (options.scheme == TrainScheme::kRct) {
         state.w_bits = options.policy.initial_bits;
         const double range =
@@ -179,11 +194,11 @@ class Trainer {
     for (auto& s : layers_) {
       ParamLayer& layer = *s.layer;
       if (options_.scheme == TrainScheme::kQat) {
-        const std::size_t count = layer.weight_count();
-        const double range = quant::max_abs(s.master.data(), count);
-        s.format = {s.w_bits, quant::choose_step(range, s.w_bits, options_.scale)};
-        quant::fake_quantize(s.master.data(), layer.weight().data(), count, s.format,
-                             quant::RoundingMode::kNearestEven);
+        const quant::WeightQuantization q = w_quantizer_.quantize(
+            s.master.data(), layer.weight().data(), s.ste_mask.data(), layer.weight_count());
+        // The step of the copy: what G_avg and the underflow fraction are measured against.
+        s.format = {s.w_bits, w_quantizer_.level_spacing(q)};
+        s.ste_clipped = q.clipped;
       } else if (options_.scheme == TrainScheme::kRct) {
         quant::dequantize_codes(s.codes_w.data(), layer.weight().data(), s.codes_w.size(),
                                 s.format);
@@ -192,10 +207,22 @@ class Trainer {
     }
   }
 
+  // The weight gradient the update uses: qat zeroes it where the quantiser's STE mask is 0.
+  const Matrix& effective_grad_w(LayerState& s) {
+    const Matrix& grad = s.layer->grad_weight();
+    if (options_.scheme != TrainScheme::kQat || s.ste_clipped == 0) return grad;
+    s.masked_grad_w.resize(grad.rows(), grad.cols());
+    const float* g = grad.data();
+    float* out = s.masked_grad_w.data();
+    for (Eigen::Index i = 0; i < grad.size(); ++i) out[i] = s.ste_mask[i] ? g[i] : 0.0f;
+    s.clipped_sum += s.ste_clipped;
+    return s.masked_grad_w;
+  }
+
   // The direction SGD moves along: the gradient, or the momentum buffer fed with it.
-  const Matrix& direction_w(LayerState& s) {
-    if (options_.momentum <= 0.0) return s.layer->grad_weight();
-    s.velocity_w = static_cast<float>(options_.momentum) * s.velocity_w + s.layer->grad_weight();
+  const Matrix& direction_w(LayerState& s, const Matrix& grad) {
+    if (options_.momentum <= 0.0) return grad;
+    s.velocity_w = static_cast<float>(options_.momentum) * s.velocity_w + grad;
     return s.velocity_w;
   }
   const RowVector& direction_b(LayerState& s) {
@@ -210,10 +237,11 @@ class Trainer {
       LayerState& s = layers_[l];
       ParamLayer& layer = *s.layer;
       const std::size_t count = layer.weight_count();
+      const Matrix& grad_w = effective_grad_w(s);
       double g = std::nan("");
-      if (options_.scheme != TrainScheme::kFp32)
-        g = quant::g_avg(layer.grad_weight().data(), count, s.format.step);
-      const Matrix& dir_w = direction_w(s);
+      if (options_.scheme != TrainScheme::kFp32 && s.format.step > 0.0)
+        g = quant::g_avg(grad_w.data(), count, s.format.step);
+      const Matrix& dir_w = direction_w(s, grad_w);
       const RowVector& dir_b = direction_b(s);
       s.last_underflow = 0.0;
       if (options_.scheme == TrainScheme::kFp32) {
@@ -318,6 +346,7 @@ class Trainer {
     result.train_samples = data_.train.count();
     result.test_samples = data_.test.count();
     double weighted_bits = 0.0;
+    std::uint64_t clipped = 0;
     for (auto& s : layers_) {
       LayerSummary summary;
       summary.name = s.layer->name();
@@ -336,6 +365,8 @@ class Trainer {
         case TrainScheme::kQat:
           result.param_memory_bits += 32 * params + s.w_bits * summary.weights;
           result.model_bits += s.w_bits * summary.weights + 32 * summary.biases;
+          result.weight_scale_bits += w_quantizer_.scalar_bits();
+          clipped += s.clipped_sum;
           break;
         case TrainScheme::kRct:
           result.param_memory_bits += s.w_bits * params + 32;  // codes + one FP32 step
@@ -346,6 +377,12 @@ class Trainer {
       result.layers.push_back(summary);
     }
     result.mean_w_bits = total_weights > 0 ? weighted_bits / total_weights : 32.0;
+    const double gradient_entries = static_cast<double>(total_weights) * iteration_;
+    result.ste_clipped_fraction = gradient_entries > 0 ? clipped / gradient_entries : 0.0;
+    if (options_.scheme == TrainScheme::kQat)
+      result.w_quantizer = quant::weight_quantizer_name(options_.w_quantizer);
+    else if (options_.scheme == TrainScheme::kRct)
+      result.w_quantizer = quant::weight_quantizer_name(quant::WeightQuantizerKind::kUniform);
     const double samples = static_cast<double>(data_.train.count()) * options_.epochs;
     result.samples_per_second = result.train_seconds > 0 ? samples / result.train_seconds : 0.0;
   }
@@ -357,6 +394,7 @@ class Trainer {
   quant::Rng shuffle_rng_;
   quant::Rng rounding_rng_;
   quant::RctBitwidthPolicy policy_;
+  quant::WeightQuantizer w_quantizer_;
   std::vector<LayerState> layers_;
   quant::BitwidthSchedule schedule_;
   std::uint64_t iteration_ = 0;
@@ -408,7 +446,16 @@ void validate_train_options(const TrainOptions& options) {
                                                     (allow_zero ? " or 0" : "") + ", got " +
                                                     std::to_string(bits)));
   };
-  check_bits("w-bits", options.w_bits, false);
+  if (options.scheme == TrainScheme::kQat) {
+    quant::validate_weight_bits(options.w_quantizer, options.w_bits, "edgesim train: --w-bits");
+  } else {
+    check_bits("w-bits", options.w_bits, false);
+    if (options.w_quantizer != quant::WeightQuantizerKind::kUniform)
+      throw sim::ConfigError(option_error(
+          "w-quantizer", std::string("only --scheme qat quantises weights this way, got ") +
+                             quant::weight_quantizer_name(options.w_quantizer) + " with --scheme " +
+                             train_scheme_name(options.scheme)));
+  }
   check_bits("a-bits", options.a_bits, false);
   check_bits("g-bits", options.g_bits, true);
   if (!(options.rct_headroom >= 1.0) || !std::isfinite(options.rct_headroom))
@@ -432,13 +479,13 @@ void write_metrics_csv(const std::string& path, const TrainResult& result) {
   std::ofstream out(path);
   if (!out) throw sim::ConfigError(path + ": cannot open for writing");
   out << "epoch,iterations,lr,train_loss,train_accuracy,test_loss,test_accuracy,mean_w_bits,"
-         "underflow_fraction\n";
+         "underflow_fraction,w_quantizer\n";
   for (const auto& m : result.epochs) {
     out << m.epoch << ',' << m.iterations << ',' << sim::format_double(m.lr) << ','
         << sim::format_double(m.train_loss) << ',' << sim::format_double(m.train_accuracy) << ','
         << sim::format_double(m.test_loss) << ',' << sim::format_double(m.test_accuracy) << ','
         << sim::format_double(m.mean_w_bits) << ',' << sim::format_double(m.underflow_fraction)
-        << '\n';
+        << ',' << result.w_quantizer << '\n';
   }
   if (!out) throw sim::ConfigError(path + ": write failed");
 }
@@ -462,6 +509,11 @@ void write_summary_json(const std::string& path, const TrainOptions& options,
   out << "  \"momentum\": " << json_number(options.momentum) << ",\n";
   out << "  \"scale\": " << json_string(quant::scale_kind_name(options.scale)) << ",\n";
   out << "  \"w_bits\": " << options.w_bits << ",\n";
+  out << "  \"w_quantizer\": " << json_string(result.w_quantizer) << ",\n";
+  const bool ul2q = options.scheme == TrainScheme::kQat &&
+                    options.w_quantizer == quant::WeightQuantizerKind::kUl2q;
+  out << "  \"ul2q_step_sigmas\": "
+      << (ul2q ? json_number(quant::ul2q_step(options.w_bits)) : std::string("null")) << ",\n";
   out << "  \"a_bits\": " << options.a_bits << ",\n";
   out << "  \"g_bits\": " << effective_g_bits(options) << ",\n";
   out << "  \"rct_policy\": {\"initial_bits\": " << options.policy.initial_bits
@@ -482,6 +534,8 @@ void write_summary_json(const std::string& path, const TrainOptions& options,
   out << "  \"param_memory_bits\": " << result.param_memory_bits << ",\n";
   out << "  \"model_bits\": " << result.model_bits << ",\n";
   out << "  \"optimizer_state_bits\": " << result.optimizer_state_bits << ",\n";
+  out << "  \"weight_scale_bits\": " << result.weight_scale_bits << ",\n";
+  out << "  \"ste_clipped_fraction\": " << json_number(result.ste_clipped_fraction) << ",\n";
   out << "  \"layers\": [\n";
   for (std::size_t i = 0; i < result.layers.size(); ++i) {
     const auto& layer = result.layers[i];

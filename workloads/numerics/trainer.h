@@ -1,9 +1,11 @@
 #pragma once
 // Real training of small networks on Fashion-MNIST under three precision schemes:
 //   fp32  everything in single precision;
-//   qat   FP32 master weights; the GEMMs use a fake-quantised copy (w_bits, step from the
-//         master's range each iteration) and fake-quantised input activations (a_bits);
-//         straight-through estimator; SGD updates the master;
+//   qat   FP32 master weights; the GEMMs use a fake-quantised copy (w_bits, by the weight
+//         quantiser: uniform with its step from the master's range each iteration, or ul2q,
+//         binary, ternary from workloads/quant/ultra_low.h) and fake-quantised input
+//         activations (a_bits); straight-through estimator with the quantiser's gradient
+//         mask; SGD updates the master;
 //   rct   only integer weight codes and one step per layer exist; GEMMs use them, input
 //         activations at a_bits and output gradients at g_bits (stochastic rounding); the
 //         SGD update is added to the codes with stochastic rounding; the G_avg policy
@@ -20,6 +22,7 @@
 #include "workloads/quant/fixed_point.h"
 #include "workloads/quant/rct_policy.h"
 #include "workloads/quant/schedule.h"
+#include "workloads/quant/ultra_low.h"
 
 namespace workloads::numerics {
 
@@ -43,6 +46,8 @@ struct TrainOptions {
   double momentum = 0.0;
   std::uint64_t seed = 1;
   std::uint32_t w_bits = 8;  // QAT weight width
+  // QAT weight quantiser; uniform is the fixed-point format with the step from --scale.
+  quant::WeightQuantizerKind w_quantizer = quant::WeightQuantizerKind::kUniform;
   std::uint32_t a_bits = 8;  // QAT and RCT input-activation width
   std::uint32_t g_bits = 0;  // output-gradient width; 0 = scheme default (qat 32, rct 8)
   quant::ScaleKind scale = quant::ScaleKind::kPowerOfTwo;
@@ -92,6 +97,11 @@ struct TrainResult {
   std::uint64_t param_memory_bits = 0;  // what training keeps at the end (masters + copies)
   std::uint64_t model_bits = 0;         // the trained model alone (deployable weights)
   std::uint64_t optimizer_state_bits = 0;
+  std::uint64_t weight_scale_bits = 0;  // per-layer FP32 scalars the model's codes need
+  // qat: share of weight-gradient entries the quantiser's STE mask zeroed, over all iterations.
+  double ste_clipped_fraction = 0.0;
+  // The weight quantiser as metrics.csv names it: qat its name, rct "uniform", fp32 "none".
+  std::string w_quantizer = "none";
   double train_seconds = 0.0;
   double samples_per_second = 0.0;
 };
