@@ -7,6 +7,7 @@ namespace app {
 
 int run_command(int argc, const char* const* argv);
 int train_command(int argc, const char* const* argv);
+int train_tt_command(int argc, const char* const* argv);
 int dram_bench_command(int argc, const char* const* argv);
 int sweep_command(int argc, const char* const* argv);
 int report_command(int argc, const char* const* argv);

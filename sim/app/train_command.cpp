@@ -173,6 +173,11 @@ numerics::TrainOptions to_train_options(const CommandLine& c, bool w_bits_given,
 }  // namespace
 
 int train_command(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {  // --model tt_mlp: tensorised training, train_tt_command.cpp
+    const std::string arg = argv[i], next = i + 1 < argc ? argv[i + 1] : "";
+    if (arg == "--model=tt_mlp" || (arg == "--model" && next == "tt_mlp"))
+      return train_tt_command(argc, argv);
+  }
   const numerics::TrainOptions defaults;
   numerics::TrainOptions parsed = defaults;
   CommandLine line;
