@@ -19,7 +19,23 @@ PlatformParams parse_platform(const sim::ConfigNode& root) {
   p.interconnect = models::parse_router(root.child("interconnect"));
 
   const sim::ConfigNode accel = root.child("accelerator");
-  p.accelerator.type = accel.get_choice("type", p.accelerator.type, {"systolic"});
+  p.accelerator.type = accel.get_choice("type", p.accelerator.type, {"systolic", "pipelined"});
+  if (p.accelerator.type == "pipelined") {
+    // Layer-pipelined accelerator (docs/ull.md): inference only, no functional data or traces.
+    p.accelerator.pipeline = parse_pipeline(accel.child("pipeline"));
+    const std::string scheme = root.get<std::string>("scheme", "inference");
+    if (scheme != "inference") {
+      root.fail("scheme", "must be inference with accelerator.type pipelined, got " + scheme);
+    }
+    if (root.child("sim").get<bool>("functional", false)) {
+      root.child("sim").fail("functional", "is not supported with accelerator.type pipelined");
+    }
+    for (const char* key : {"vcd", "timeline"}) {
+      if (root.child("trace").get<bool>(key, false)) {
+        root.child("trace").fail(key, "is not supported with accelerator.type pipelined");
+      }
+    }
+  }
   p.accelerator.clock_mhz =
       static_cast<std::uint32_t>(accel.get_positive("clock_mhz", p.accelerator.clock_mhz));
   p.accelerator.container_bits =
@@ -131,6 +147,7 @@ workloads::Layer op_layer(const workloads::Network& network, const workloads::Ge
 PlannedProgram plan_program(const PlatformParams& params, const workloads::Network& network,
                             const workloads::Program& program) {
   PlannedProgram planned;
+  if (params.accelerator.type == "pipelined") return planned;  // the allocator plans it
   const workloads::TilerParams tiler = tiler_params(params);
   const std::uint32_t cb = params.accelerator.container_bits;
   for (const auto& op : program.ops) {
@@ -638,6 +655,7 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
   result.total_cycles =
       static_cast<std::uint64_t>(top.host.finish_time().to_seconds() * 1e12 / clock_ps + 0.5);
   result.checked_ops = top.host.checked_ops();
+  if (params.accelerator.type == "pipelined") return simulate_pipelined(params, network, program);
   const double pes =
       static_cast<double>(params.accelerator.pe_array.rows) * params.accelerator.pe_array.cols;
 

@@ -15,6 +15,7 @@
 #include "models/memory/dram/dram_params.h"
 #include "models/memory/sram/sram.h"
 #include "models/pe_array/pe_array.h"
+#include "platforms/pipelined.h"
 #include "sim/core/config.h"
 #include "sim/core/stats.h"
 #include "sim/core/vcd_writer.h"
@@ -33,6 +34,7 @@ struct AcceleratorParams {
   models::DmaParams dma;
   models::VectorUnitParams vector_unit;
   std::uint32_t container_bits = 0;  // storage container per element (0: packed)
+  PipelineParams pipeline;           // type pipelined only (docs/ull.md)
 };
 
 /// `sim` section: how the simulation runs.
@@ -134,6 +136,7 @@ struct RunResult {
   models::EnergyBreakdown energy;
   std::vector<LayerResult> layers;
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // every registered statistic
+  PipelineResult pipeline;  // accelerator.type pipelined only (enabled)
 };
 
 /// Plans every op of `program`; the first infeasible op makes the result infeasible.

@@ -63,6 +63,48 @@ std::string grouped(std::uint64_t value) {
   return out;
 }
 
+/// summary.json's `pipeline` object (accelerator.type pipelined, docs/ull.md).
+std::string pipeline_json(const platforms::PipelineResult& p) {
+  std::ostringstream out;
+  auto resources = [](const workloads::FpgaBudget& b) {
+    return "{\"luts\": " + std::to_string(b.luts) + ", \"dsps\": " + std::to_string(b.dsps) +
+           ", \"bram_bits\": " + std::to_string(b.bram_bits) + "}";
+  };
+  std::uint64_t multipliers = 0;
+  for (const auto& s : p.stages) multipliers += s.multipliers;
+  out << "  \"pipeline\": {\"device\": " << json_string(p.device) << ", \"frames\": " << p.frames
+      << ", \"latency_cycles\": " << p.latency_cycles
+      << ", \"latency_ns\": " << number(p.latency_ns)
+      << ", \"interval_cycles\": " << p.interval_cycles
+      << ", \"throughput_fps\": " << number(p.throughput_fps)
+      << ",\n    \"estimated_latency_cycles\": " << p.estimated_latency_cycles
+      << ", \"estimated_interval_cycles\": " << p.estimated_interval_cycles
+      << ", \"fifo_full_stall_cycles\": " << p.fifo_full_stall_cycles
+      << ", \"input_stall_cycles\": " << p.input_stall_cycles
+      << ", \"input_fifo_max_rows\": " << p.input_fifo_max_rows
+      << ", \"multipliers\": " << multipliers << ",\n    \"slowest_stage\": "
+      << json_string(p.slowest_stage < p.stages.size() ? p.stages[p.slowest_stage].name : "")
+      << ", \"budget\": " << resources(p.budget) << ", \"used\": " << resources(p.used)
+      << ",\n    \"stages\": {";
+  for (std::size_t i = 0; i < p.stages.size(); ++i) {
+    const auto& s = p.stages[i];
+    out << (i ? ",\n      " : "\n      ") << json_string(s.name) << ": {\"layer\": " << s.layer
+        << ", \"fused\": " << json_string(s.fused) << ", \"pi\": " << s.pi << ", \"po\": " << s.po
+        << ", \"pk\": " << s.pk << ", \"multipliers\": " << s.multipliers
+        << ", \"w_bits\": " << s.w_bits << ", \"a_bits\": " << s.a_bits
+        << ", \"interval_cycles\": " << s.interval_cycles << ", \"busy_cycles\": " << s.busy_cycles
+        << ", \"input_wait_cycles\": " << s.input_wait_cycles
+        << ", \"output_stall_cycles\": " << s.output_stall_cycles << ", \"macs\": " << s.macs
+        << ", \"utilization\": " << number(s.utilization) << ", \"luts\": " << s.luts
+        << ", \"dsps\": " << s.dsps << ", \"bram_bits\": " << s.bram_bits
+        << ", \"fifo_depth_rows\": " << s.fifo_depth_rows
+        << ", \"fifo_max_rows\": " << s.fifo_max_rows
+        << ", \"fifo_full_stall_cycles\": " << s.fifo_full_stall_cycles << "}";
+  }
+  out << (p.stages.empty() ? "}},\n" : "\n    }},\n");
+  return out.str();
+}
+
 }  // namespace
 
 std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
@@ -121,6 +163,7 @@ std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
     out << (p ? ", " : "") << json_string(name) << ": " << pj(e.by_phase[p]);
   }
   out << "}},\n";
+  if (r.pipeline.enabled) out << pipeline_json(r.pipeline);
   out << "  \"functional_checked_ops\": " << r.checked_ops << ",\n";
   out << "  \"skipped_nodes\": [";
   for (std::size_t i = 0; i < info.skipped_nodes.size(); ++i) {
@@ -149,6 +192,10 @@ std::string layers_csv(const platforms::RunResult& r) {
     out << ",dram_" << workloads::tensor_class_name(static_cast<workloads::TensorClass>(c))
         << "_bytes";
   }
+  if (r.pipeline.enabled) {
+    out << ",pi,po,pk,multipliers,interval_cycles,input_wait_cycles,luts,dsps,bram_bits,"
+           "fifo_depth_rows,fifo_max_rows,fifo_full_stall_cycles";
+  }
   out << "\n";
   for (std::size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];
@@ -167,6 +214,13 @@ std::string layers_csv(const platforms::RunResult& r) {
     for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
       out << ',' << l.dram_bytes_by_class[c];
     }
+    for (const auto& s : r.pipeline.stages) {
+      if (s.layer != l.layer) continue;
+      out << ',' << s.pi << ',' << s.po << ',' << s.pk << ',' << s.multipliers << ','
+          << s.interval_cycles << ',' << s.input_wait_cycles << ',' << s.luts << ',' << s.dsps
+          << ',' << s.bram_bits << ',' << s.fifo_depth_rows << ',' << s.fifo_max_rows << ','
+          << s.fifo_full_stall_cycles;
+    }
     out << "\n";
   }
   return out.str();
@@ -179,6 +233,43 @@ void print_summary(std::ostream& out, const RunInfo& info, const platforms::RunR
       << info.scheme << "\n";
   if (!r.feasible) {
     out << "  infeasible design point: " << r.reason << "\n";
+  } else if (r.pipeline.enabled) {
+    const auto& p = r.pipeline;
+    std::snprintf(line, sizeof(line),
+                  "  batch-1 latency %s cycles (%.3f us at %u MHz), pipelined on %s\n",
+                  grouped(p.latency_cycles).c_str(), p.latency_ns / 1000.0,
+                  params.accelerator.clock_mhz, p.device.c_str());
+    out << line;
+    std::snprintf(line, sizeof(line),
+                  "  interval       %s cycles per frame, %.0f frames/s (%u frames streamed)\n",
+                  grouped(p.interval_cycles).c_str(), p.throughput_fps, p.frames);
+    out << line;
+    std::uint64_t multipliers = 0;
+    for (const auto& s : p.stages) multipliers += s.multipliers;
+    std::snprintf(line, sizeof(line),
+                  "  resources      %llu/%llu LUTs, %llu/%llu DSPs, %.1f/%.1f BRAM36; %s "
+                  "multipliers in %zu stages\n",
+                  static_cast<unsigned long long>(p.used.luts),
+                  static_cast<unsigned long long>(p.budget.luts),
+                  static_cast<unsigned long long>(p.used.dsps),
+                  static_cast<unsigned long long>(p.budget.dsps), p.used.bram_bits / (36.0 * 1024),
+                  p.budget.bram_bits / (36.0 * 1024), grouped(multipliers).c_str(),
+                  p.stages.size());
+    out << line;
+    const std::string slowest =
+        p.slowest_stage < p.stages.size() ? p.stages[p.slowest_stage].name : "";
+    std::snprintf(line, sizeof(line),
+                  "  stages         slowest %s; FIFO full stalls %s cycles; total %s cycles\n",
+                  slowest.c_str(), grouped(p.fifo_full_stall_cycles).c_str(),
+                  grouped(r.total_cycles).c_str());
+    out << line;
+    const auto& e = r.energy;
+    const double total = e.total() > 0 ? static_cast<double>(e.total()) : 1.0;
+    std::snprintf(line, sizeof(line),
+                  "  energy         %s: MAC %.1f%%, on-chip memory %.1f%%, leakage %.1f%%\n",
+                  human_energy(e.total()).c_str(), 100.0 * e.mac / total, 100.0 * e.sram / total,
+                  100.0 * e.leakage / total);
+    out << line;
   } else {
     const double us = r.simulated_ns / 1000.0;
     std::snprintf(line, sizeof(line), "  total cycles   %s (%.3f us at %u MHz)\n",

@@ -1,5 +1,6 @@
-// Layer-pipelined accelerator (issue 11 item 2): resource costs follow the bitwidth rules, the
-// allocator stays within its budget and balances stages, infeasible budgets carry a reason.
+// Layer-pipelined accelerator (issue 11): resource costs follow the bitwidth rules, streams follow
+// the windows, the allocator stays within its budget and balances stages (kernel-window unroll
+// included), infeasible budgets and bad overrides carry a reason.
 #include "workloads/mapping/pipeline_allocator.h"
 
 #include <gtest/gtest.h>
@@ -35,7 +36,7 @@ Layer fc(const char* name, std::uint64_t k, std::uint64_t n) {
   return l;
 }
 
-// LeNet-5 style: conv 5x5 on 28x28x1 -> 6, pool, conv 5x5 on 12x12x6 -> 16, pool, fc 256-120-84-10.
+// LeNet-5 style: conv 5x5 on 28x28x1 -> 6, pool 2/2, conv 5x5 on 12x12x6 -> 16, fc 256-120-84-10.
 Network lenet() {
   Network net;
   net.name = "lenet5";
@@ -45,6 +46,10 @@ Network lenet() {
   pool.name = "pool1";
   pool.type = LayerType::kVector;
   pool.op = "maxpool";
+  pool.in_h = pool.in_w = 24;
+  pool.in_c = pool.out_c = 6;
+  pool.kernel_h = pool.kernel_w = 2;
+  pool.stride_h = pool.stride_w = 2;
   net.layers.insert(net.layers.begin() + 1, pool);
   return net;
 }
@@ -119,25 +124,123 @@ TEST(PipelineAllocator, KnownStagesGiveIntervalOfSlowestStage) {
   EXPECT_EQ(o.latency_cycles, 410u);  // fill 10 + interval 400 of stage 1
 }
 
-TEST(PipelineAllocator, StageIntervalIsCeilMacsOverUnroll) {
+TEST(PipelineAllocator, StageIntervalIsFoldedPassesOverUnroll) {
   const Network net = lenet();
   const AllocationResult r =
       workloads::allocate_pipeline(net, {LayerBits{4, 4}}, *workloads::find_fpga_preset("xc7z020"));
   ASSERT_TRUE(r.feasible) << r.reason;
   ASSERT_EQ(r.stages.size(), 5u);  // the pool is not a stage
   std::uint64_t slowest = 0;
+  auto ceil_div = [](std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; };
   for (const auto& s : r.stages) {
-    EXPECT_EQ(s.macs, net.layers[s.layer_index].macs(1));
-    EXPECT_EQ(s.multipliers, std::uint64_t{s.pi} * s.po);
-    EXPECT_EQ(s.interval_cycles, (s.macs + s.multipliers - 1) / s.multipliers);
+    const Layer& layer = net.layers[s.layer_index];
+    EXPECT_EQ(s.macs, layer.macs(1));
+    EXPECT_EQ(s.multipliers, std::uint64_t{s.pi} * s.po * s.pk);
+    // Cycles per output pixel: the channel, filter and kernel-tap folds.
+    const std::uint64_t taps = std::uint64_t{layer.kernel_h} * layer.kernel_w;
+    const std::uint64_t pixels = std::uint64_t{layer.out_h()} * layer.out_w();
+    const std::uint64_t expected = layer.is_conv()
+                                       ? pixels * ceil_div(layer.in_c, s.pi) *
+                                             ceil_div(layer.out_c, s.po) * ceil_div(taps, s.pk)
+                                       : ceil_div(layer.k, s.pi) * ceil_div(layer.n, s.po);
+    EXPECT_EQ(s.interval_cycles, expected) << s.name;
+    EXPECT_GE(s.interval_cycles * s.multipliers, s.macs) << s.name;
     EXPECT_LE(s.pi, s.pi_max);
     EXPECT_LE(s.po, s.po_max);
+    EXPECT_LE(s.pk, s.pk_max);
+    if (!layer.is_conv()) {
+      EXPECT_EQ(s.pk, 1u);
+    }
     slowest = std::max(slowest, s.interval_cycles);
   }
   EXPECT_EQ(r.interval_cycles, slowest);
   EXPECT_GE(r.latency_cycles, r.interval_cycles);
-  // Some parallelism was found: better than conv2 at pi = po = 1.
+  // Some parallelism was found: better than conv2 at pi = po = pk = 1.
   EXPECT_LT(r.interval_cycles, net.layers[2].macs(1));
+}
+
+TEST(PipelineAllocator, KernelUnrollLetsBitsBuyLatencyOnSingleChannelConv) {
+  // conv1 has one input channel and six filters: channel unrolling alone stops at six
+  // multipliers; unrolling the 5x5 window goes on to 150.
+  const Network net = lenet();
+  const FpgaBudget& z = *workloads::find_fpga_preset("xc7z020");
+  const AllocationResult r8 = workloads::allocate_pipeline(net, {LayerBits{8, 8}}, z);
+  const AllocationResult r2 = workloads::allocate_pipeline(net, {LayerBits{2, 2}}, z);
+  ASSERT_TRUE(r8.feasible) << r8.reason;
+  ASSERT_TRUE(r2.feasible) << r2.reason;
+  EXPECT_GT(r2.stages[0].multipliers, 6u);
+  EXPECT_GT(r2.stages[0].pk, 1u);
+  EXPECT_LT(r2.interval_cycles, r8.interval_cycles);
+  EXPECT_LT(r2.interval_cycles, 86400u / 6);  // beats the channel-only cap of the last session
+}
+
+TEST(PipelineAllocator, WeightPortsBoundParallelReads) {
+  ResourceRules rules;  // 72-bit ports
+  // 150 weights of 8 bits fit one block, but 144 parallel 8-bit reads need 16 blocks of ports.
+  EXPECT_EQ(workloads::weight_memory_bits(150, 8, 1, rules), workloads::kBram36Bits);
+  EXPECT_EQ(workloads::weight_memory_bits(150, 8, 144, rules), 16 * workloads::kBram36Bits);
+  // At 2 bits the same reads need a quarter of the ports.
+  EXPECT_EQ(workloads::weight_memory_bits(150, 2, 144, rules), 4 * workloads::kBram36Bits);
+  EXPECT_EQ(workloads::weight_memory_bits(0, 8, 144, rules), 0u);
+}
+
+TEST(PipelineAllocator, StreamsFollowWindowsAndFusedPooling) {
+  // conv 5x5 on 28 rows (no padding) -> 24 rows -> pool 2/2 -> 12 rows -> conv 5x5 -> 8 rows.
+  const Network net = lenet();
+  const auto streams = workloads::plan_streams(net);
+  ASSERT_EQ(streams.size(), 5u);
+  const auto& c1 = streams[0];
+  EXPECT_EQ(c1.in_rows, 28u);
+  EXPECT_EQ(c1.units(), 24u);
+  ASSERT_EQ(c1.fused.size(), 1u);  // pool1
+  EXPECT_EQ(c1.out_rows, 12u);
+  EXPECT_EQ(c1.need_in[0], 5u);  // a 5-row window before the first output row
+  EXPECT_EQ(c1.need_in[1], 6u);
+  EXPECT_EQ(c1.need_in.back(), 28u);
+  EXPECT_EQ(c1.emit_after[0], 0u);  // pooling needs two conv rows
+  EXPECT_EQ(c1.emit_after[1], 1u);
+  EXPECT_EQ(c1.emit_after.back(), 12u);
+  const auto& c2 = streams[1];
+  EXPECT_EQ(c2.in_rows, 12u);
+  EXPECT_EQ(c2.in_row_elements, 12u * 6);
+  EXPECT_EQ(c2.units(), 8u);
+  EXPECT_EQ(c2.need_in[0], 5u);
+  // fc1 takes conv2's rows as they come (flattened input), one unit per row, one output.
+  const auto& f1 = streams[2];
+  EXPECT_EQ(f1.in_rows, 8u);
+  EXPECT_EQ(f1.units(), 8u);
+  EXPECT_EQ(f1.out_rows, 1u);
+  EXPECT_EQ(f1.emit_after[6], 0u);
+  EXPECT_EQ(f1.emit_after[7], 1u);
+  // Needs never fall and never exceed the rows of the frame.
+  for (const auto& s : streams) {
+    for (std::size_t u = 1; u < s.need_in.size(); ++u) {
+      EXPECT_GE(s.need_in[u], s.need_in[u - 1]);
+      EXPECT_GE(s.emit_after[u], s.emit_after[u - 1]);
+    }
+    EXPECT_EQ(s.need_in.back(), s.in_rows);
+    EXPECT_EQ(s.emit_after.back(), s.out_rows);
+  }
+}
+
+TEST(PipelineAllocator, OverridesFixUnrollsOrExplainWhy) {
+  const Network net = lenet();
+  const FpgaBudget& z = *workloads::find_fpga_preset("xc7z020");
+  workloads::AllocatorOptions options;
+  options.overrides = {{"conv2", 2, 4, 5}};
+  const AllocationResult r = workloads::allocate_pipeline(net, {LayerBits{8, 8}}, z, {}, options);
+  ASSERT_TRUE(r.feasible) << r.reason;
+  EXPECT_EQ(r.stages[1].pi, 2u);
+  EXPECT_EQ(r.stages[1].po, 4u);
+  EXPECT_EQ(r.stages[1].pk, 5u);
+  options.overrides = {{"conv1", 2, 0, 0}};  // one input channel
+  const AllocationResult bad = workloads::allocate_pipeline(net, {LayerBits{8, 8}}, z, {}, options);
+  EXPECT_FALSE(bad.feasible);
+  EXPECT_NE(bad.reason.find("conv1"), std::string::npos) << bad.reason;
+  options.overrides = {{"pool1", 1, 1, 1}};
+  EXPECT_NE(
+      workloads::allocate_pipeline(net, {LayerBits{8, 8}}, z, {}, options).reason.find("pool1"),
+      std::string::npos);
 }
 
 TEST(PipelineAllocator, NeverExceedsBudgetAndImprovesWithBudget) {
@@ -149,7 +252,8 @@ TEST(PipelineAllocator, NeverExceedsBudgetAndImprovesWithBudget) {
       const AllocationResult r = workloads::allocate_pipeline(net, {bits}, budget);
       ASSERT_TRUE(r.feasible) << r.reason;
       EXPECT_TRUE(within(r.used, budget));
-      FpgaBudget sum;
+      FpgaBudget sum = r.input_fifo;  // the stages plus the FIFO from the input stream
+      EXPECT_GT(sum.bram_bits, 0u);
       for (const auto& s : r.stages) {
         sum.luts += s.resources.luts;
         sum.dsps += s.resources.dsps;

@@ -92,9 +92,20 @@ std::uint64_t weight_memory_bits(std::uint64_t elements, std::uint32_t w_bits,
   return ceil_div(elements * w_bits, rules.bram_block_bits) * rules.bram_block_bits;
 }
 
+std::uint64_t weight_memory_bits(std::uint64_t elements, std::uint32_t w_bits,
+                                 std::uint64_t parallel_reads, const ResourceRules& rules) {
+  if (elements == 0) return 0;
+  const std::uint64_t by_size = ceil_div(elements * w_bits, rules.bram_block_bits);
+  const std::uint64_t by_ports =
+      ceil_div(parallel_reads * w_bits, std::max<std::uint32_t>(1, rules.bram_port_bits));
+  return std::max(by_size, by_ports) * rules.bram_block_bits;
+}
+
 std::uint64_t line_buffer_bits(const Layer& layer, std::uint32_t a_bits) {
   if (!layer.is_conv() || layer.kernel_h <= 1) return 0;
-  return std::uint64_t{layer.kernel_h - 1} * layer.in_w * layer.in_c * a_bits;
+  const std::uint64_t channels =
+      layer.type == LayerType::kConv2d ? std::uint64_t{layer.in_c} * layer.repeat : layer.in_c;
+  return std::uint64_t{layer.kernel_h - 1} * layer.in_w * channels * a_bits;
 }
 
 PipelineTiming pipeline_timing(const std::vector<StageTiming>& stages) {
@@ -111,24 +122,146 @@ PipelineTiming pipeline_timing(const std::vector<StageTiming>& stages) {
   return t;
 }
 
-FpgaBudget stage_resources(const Layer& layer, std::uint32_t pi, std::uint32_t po,
+namespace {
+
+bool is_stage(const Layer& layer) { return layer.runs_on_pe_array() && layer.macs(1) > 0; }
+
+/// Rows of its input a layer needs for its first `outputs` output rows: the window reach for
+/// convolutions and pooling, a proportional share for anything else (reshapes, fc).
+std::uint32_t rows_needed(const Layer& layer, std::uint32_t outputs, std::uint32_t in_rows,
+                          std::uint32_t out_rows) {
+  if (outputs == 0) return 0;
+  const bool windowed = layer.is_conv() || (layer.type == LayerType::kVector &&
+                                            (layer.kernel_h > 1 || layer.stride_h > 1));
+  std::uint64_t need = 0;
+  if (windowed && layer.in_h == in_rows) {
+    const std::int64_t last = std::int64_t{outputs - 1} * layer.stride_h - layer.pad_h +
+                              std::int64_t{layer.kernel_h - 1} * layer.dilation_h + 1;
+    need = static_cast<std::uint64_t>(std::max<std::int64_t>(last, 1));
+  } else {
+    need = ceil_div(std::uint64_t{outputs} * in_rows, std::max(1u, out_rows));
+  }
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(need, in_rows));
+}
+
+/// Natural rows of a layer's output (1 for fc/gemm: one product per frame).
+std::uint32_t natural_out_rows(const Layer& layer) {
+  if (layer.type == LayerType::kFc || layer.type == LayerType::kGemm) return 1;
+  return std::max(1u, layer.out_h());
+}
+
+}  // namespace
+
+std::vector<StageStream> plan_streams(const Network& network) {
+  std::vector<StageStream> streams;
+  for (std::size_t i = 0; i < network.layers.size(); ++i) {
+    if (is_stage(network.layers[i])) {
+      StageStream s;
+      s.layer_index = i;
+      streams.push_back(s);
+    } else if (!streams.empty()) {
+      streams.back().fused.push_back(i);
+    }
+  }
+  for (std::size_t k = 0; k < streams.size(); ++k) {
+    StageStream& s = streams[k];
+    const Layer& layer = network.layers[s.layer_index];
+    const bool conv = layer.is_conv();
+    // Input tokens: the producer's output rows, or the layer's own rows for the first stage.
+    const std::uint32_t natural_in = conv ? std::max(1u, layer.in_h) : 1;
+    s.in_rows = k > 0 ? streams[k - 1].out_rows : natural_in;
+    s.in_row_elements = ceil_div(std::max<std::uint64_t>(1, layer.input_elements(1)), s.in_rows);
+
+    // The fused layers after the stage: output rows and how many stage rows each one needs.
+    const std::uint32_t stage_rows = natural_out_rows(layer);
+    std::vector<std::uint32_t> rows_after{stage_rows};  // rows after the stage, then each fused
+    for (std::size_t f : s.fused) rows_after.push_back(natural_out_rows(network.layers[f]));
+    s.out_rows = rows_after.back();
+    const Layer& last = s.fused.empty() ? layer : network.layers[s.fused.back()];
+    s.out_row_elements = ceil_div(std::max<std::uint64_t>(1, last.output_elements(1)), s.out_rows);
+    // Stage output rows needed for the first q final rows, for every q.
+    std::vector<std::uint32_t> stage_rows_for(s.out_rows + 1, 0);
+    for (std::uint32_t q = 1; q <= s.out_rows; ++q) {
+      std::uint32_t need = q;
+      for (std::size_t j = s.fused.size(); j-- > 0;) {
+        const Layer& f = network.layers[s.fused[j]];
+        need = rows_needed(f, need, rows_after[j], rows_after[j + 1]);
+      }
+      stage_rows_for[q] = need;
+    }
+
+    if (conv) {
+      const std::uint32_t units = stage_rows;
+      std::uint32_t running = 0;
+      for (std::uint32_t u = 0; u < units; ++u) {
+        const std::uint32_t natural = rows_needed(layer, u + 1, layer.in_h, stage_rows);
+        const auto tokens = static_cast<std::uint32_t>(
+            ceil_div(std::uint64_t{natural} * s.in_rows, std::max(1u, layer.in_h)));
+        running = std::max(running, std::min(tokens, s.in_rows));
+        s.need_in.push_back(running);
+      }
+    } else {
+      for (std::uint32_t u = 0; u < s.in_rows; ++u) s.need_in.push_back(u + 1);
+    }
+    s.need_in.back() = s.in_rows;  // a frame's tokens are all consumed within the frame
+    const std::uint32_t units = s.units();
+    for (std::uint32_t u = 0; u < units; ++u) {
+      // Stage rows finished after unit u: conv units are rows; fc/gemm finishes at the end.
+      const std::uint32_t done = conv ? u + 1 : (u + 1 == units ? stage_rows : 0);
+      std::uint32_t emitted = 0;
+      while (emitted < s.out_rows && stage_rows_for[emitted + 1] <= done) ++emitted;
+      s.emit_after.push_back(emitted);
+    }
+    s.emit_after.back() = s.out_rows;
+  }
+  return streams;
+}
+
+std::uint64_t stage_interval_cycles(const StageChoice& s) {
+  return s.pixels * s.groups * ceil_div(s.channels, s.pi) * ceil_div(s.filters, s.po) *
+         ceil_div(s.taps, s.pk);
+}
+
+std::vector<std::uint64_t> unit_cycles(const StageStream& stream, const StageChoice& stage) {
+  const std::uint64_t total = stage.interval_cycles;
+  const std::uint64_t units = std::max(1u, stream.units());
+  std::vector<std::uint64_t> cycles;
+  for (std::uint64_t u = 0; u < units; ++u)
+    cycles.push_back(total * (u + 1) / units - total * u / units);
+  return cycles;
+}
+
+FpgaBudget stage_resources(const Layer& layer, std::uint32_t pi, std::uint32_t po, std::uint32_t pk,
                            const LayerBits& bits, std::uint32_t next_a_bits,
-                           const ResourceRules& rules, const AllocatorOptions& options) {
-  FpgaBudget r = multipliers_resources(std::uint64_t{pi} * po, bits.w_bits, bits.a_bits, rules);
-  r.bram_bits = weight_memory_bits(layer.weight_elements(), bits.w_bits, rules) +
-                line_buffer_bits(layer, bits.a_bits) + fifo_bits(options.fifo_depth, next_a_bits);
+                           std::uint64_t out_row_elements, const ResourceRules& rules,
+                           const AllocatorOptions& options) {
+  const std::uint64_t parallel = std::uint64_t{pi} * po * pk;
+  FpgaBudget r = multipliers_resources(parallel, bits.w_bits, bits.a_bits, rules);
+  r.bram_bits = weight_memory_bits(layer.weight_elements(), bits.w_bits, parallel, rules) +
+                line_buffer_bits(layer, bits.a_bits) +
+                fifo_bits(options.fifo_depth_rows, out_row_elements * next_a_bits);
   return r;
 }
 
 namespace {
 
-// Interval and fill of a stage: a convolution emits its first output row after one row's
-// share of its interval; other layers after the whole interval.
-void time_stage(const Layer& layer, StageChoice& s) {
-  s.multipliers = std::uint64_t{s.pi} * s.po;
-  s.interval_cycles = ceil_div(s.macs, s.multipliers);
-  s.fill_cycles = layer.is_conv() ? ceil_div(s.interval_cycles, std::max(1u, layer.out_h()))
+void time_stage(const Layer& layer, const StageStream& stream, StageChoice& s) {
+  s.multipliers = std::uint64_t{s.pi} * s.po * s.pk;
+  s.interval_cycles = stage_interval_cycles(s);
+  s.fill_cycles = layer.is_conv() ? ceil_div(s.interval_cycles, std::max(1u, stream.units()))
                                   : s.interval_cycles;
+}
+
+std::uint32_t cap32(std::uint64_t v) {
+  return static_cast<std::uint32_t>(
+      std::max<std::uint64_t>(1, std::min<std::uint64_t>(v, UINT32_MAX)));
+}
+
+/// The smallest unroll above `p` that folds `size` into fewer passes (p itself when none).
+std::uint32_t next_unroll(std::uint64_t size, std::uint32_t p, std::uint32_t cap) {
+  const std::uint64_t folds = ceil_div(size, p);
+  if (folds <= 1 || p >= cap) return p;
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(ceil_div(size, folds - 1), cap));
 }
 
 }  // namespace
@@ -143,82 +276,145 @@ AllocationResult allocate_pipeline(const Network& network, const std::vector<Lay
     return result;
   }
   auto bits_of = [&](std::size_t i) { return bits.size() == 1 ? bits[0] : bits[i]; };
-
-  for (std::size_t i = 0; i < network.layers.size(); ++i) {
-    const Layer& layer = network.layers[i];
-    if (!layer.runs_on_pe_array() || layer.macs(1) == 0) continue;
-    const GemmShape g = layer.gemm(1);
-    StageChoice s;
-    s.layer_index = i;
-    s.name = layer.name;
-    s.macs = layer.macs(1);
-    if (layer.type == LayerType::kDepthwiseConv2d) {
-      s.pi_max = layer.in_c;
-      s.po_max = 1;
-    } else if (layer.type == LayerType::kConv2d) {
-      s.pi_max = static_cast<std::uint32_t>(std::min<std::uint64_t>(layer.in_c, g.k));
-      s.po_max = static_cast<std::uint32_t>(std::min<std::uint64_t>(layer.out_c, g.n));
-    } else {
-      s.pi_max = static_cast<std::uint32_t>(std::min<std::uint64_t>(g.k, UINT32_MAX));
-      s.po_max = static_cast<std::uint32_t>(std::min<std::uint64_t>(g.n, UINT32_MAX));
-    }
-    s.pi_max = std::max(1u, s.pi_max);
-    s.po_max = std::max(1u, s.po_max);
-    time_stage(layer, s);
-    result.stages.push_back(s);
-  }
-  if (result.stages.empty()) {
+  result.streams = plan_streams(network);
+  if (result.streams.empty()) {
     result.reason = "the network has no conv/fc/gemm layer to map onto a stage";
     return result;
   }
-
-  const std::size_t n = result.stages.size();
-  auto resources_of = [&](std::size_t k, std::uint32_t pi, std::uint32_t po) {
-    const StageChoice& s = result.stages[k];
-    const std::uint32_t next_a = k + 1 < n ? bits_of(result.stages[k + 1].layer_index).a_bits : 0;
-    return stage_resources(network.layers[s.layer_index], pi, po, bits_of(s.layer_index), next_a,
-                           rules, options);
-  };
+  const std::size_t n = result.streams.size();
   for (std::size_t k = 0; k < n; ++k) {
-    result.stages[k].resources = resources_of(k, 1, 1);
-    add(result.used, result.stages[k].resources);
+    const StageStream& stream = result.streams[k];
+    const Layer& layer = network.layers[stream.layer_index];
+    const GemmShape g = layer.gemm(1);
+    StageChoice s;
+    s.layer_index = stream.layer_index;
+    s.name = layer.name;
+    s.macs = layer.macs(1);
+    s.bits = bits_of(stream.layer_index);
+    s.next_a_bits = k + 1 < n ? bits_of(result.streams[k + 1].layer_index).a_bits : 0;
+    switch (layer.type) {
+      case LayerType::kConv2d:
+        s.channels = layer.in_c;
+        s.filters = layer.out_c;
+        s.taps = std::uint64_t{layer.kernel_h} * layer.kernel_w;
+        s.groups = layer.repeat;
+        s.pixels = std::uint64_t{layer.out_h()} * layer.out_w();
+        break;
+      case LayerType::kDepthwiseConv2d:
+        s.channels = layer.in_c;
+        s.taps = std::uint64_t{layer.kernel_h} * layer.kernel_w;
+        s.groups = layer.repeat;
+        s.pixels = std::uint64_t{layer.out_h()} * layer.out_w();
+        break;
+      default:
+        s.channels = g.k;
+        s.filters = g.n;
+        s.groups = g.groups;
+        s.pixels = g.m;
+        break;
+    }
+    s.pi_max = cap32(s.channels);
+    s.po_max = cap32(s.filters);
+    s.pk_max = cap32(s.taps);
+    for (const UnrollOverride& o : options.overrides) {
+      if (o.layer != s.name) continue;
+      auto set = [&](const char* what, std::uint32_t value, std::uint32_t cap,
+                     std::uint32_t& factor) {
+        if (value == 0) return true;
+        if (value > cap) {
+          result.reason = "unroll override " + std::string(what) + " = " + std::to_string(value) +
+                          " for layer '" + s.name + "' exceeds its " + std::to_string(cap);
+          return false;
+        }
+        factor = value;
+        return true;
+      };
+      if (!set("pi", o.pi, s.pi_max, s.pi) || !set("po", o.po, s.po_max, s.po) ||
+          !set("pk", o.pk, s.pk_max, s.pk))
+        return result;
+      s.fixed = true;
+    }
+    time_stage(layer, stream, s);
+    result.stages.push_back(s);
+  }
+  for (const UnrollOverride& o : options.overrides) {
+    bool found = false;
+    for (const StageChoice& s : result.stages) found = found || s.name == o.layer;
+    if (!found) {
+      result.reason = "unroll override names layer '" + o.layer +
+                      "', which is not a conv/fc/gemm stage of network '" + network.name + "'";
+      return result;
+    }
+  }
+
+  auto resources_of = [&](std::size_t k, std::uint32_t pi, std::uint32_t po, std::uint32_t pk) {
+    const StageChoice& s = result.stages[k];
+    return stage_resources(network.layers[s.layer_index], pi, po, pk, s.bits, s.next_a_bits,
+                           result.streams[k].out_row_elements, rules, options);
+  };
+  result.input_fifo.bram_bits = fifo_bits(
+      options.fifo_depth_rows, result.streams[0].in_row_elements * result.stages[0].bits.a_bits);
+  add(result.used, result.input_fifo);
+  for (std::size_t k = 0; k < n; ++k) {
+    StageChoice& s = result.stages[k];
+    s.resources = resources_of(k, s.pi, s.po, s.pk);
+    add(result.used, s.resources);
   }
   if (!fits(result.used, budget)) {
-    result.reason = "even pi = po = 1 in every stage exceeds the budget " + budget.name + ": " +
-                    over_budget(result.used, budget);
+    result.reason = "even pi = po = pk = 1 in every stage exceeds the budget " + budget.name +
+                    ": " + over_budget(result.used, budget);
     return result;
   }
 
   for (std::uint32_t iter = 0; iter < options.max_iterations; ++iter) {
-    std::size_t slow = 0;
-    for (std::size_t k = 1; k < n; ++k)
-      if (result.stages[k].interval_cycles > result.stages[slow].interval_cycles) slow = k;
+    std::size_t slow = n;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (result.stages[k].fixed) continue;
+      if (slow == n || result.stages[k].interval_cycles > result.stages[slow].interval_cycles)
+        slow = k;
+    }
+    if (slow == n) break;
+    // A fixed stage slower than every free one bounds the interval: stop growing.
+    bool fixed_slower = false;
+    for (const StageChoice& s : result.stages)
+      fixed_slower =
+          fixed_slower || (s.fixed && s.interval_cycles >= result.stages[slow].interval_cycles);
+    if (fixed_slower) break;
     StageChoice& s = result.stages[slow];
-    // Candidates: double the smaller unroll first, then the other one.
-    const std::uint32_t pi2 = std::min(s.pi * 2, s.pi_max);
-    const std::uint32_t po2 = std::min(s.po * 2, s.po_max);
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> candidates;
-    const bool pi_first = s.pi <= s.po;
-    if (pi_first && pi2 > s.pi) candidates.emplace_back(pi2, s.po);
-    if (po2 > s.po) candidates.emplace_back(s.pi, po2);
-    if (!pi_first && pi2 > s.pi) candidates.emplace_back(pi2, s.po);
-    bool grown = false;
-    for (const auto& [pi, po] : candidates) {
-      const FpgaBudget r = resources_of(slow, pi, po);
+    const Layer& layer = network.layers[s.layer_index];
+    struct Candidate {
+      StageChoice choice;
+      FpgaBudget resources;
+      FpgaBudget total;
+      double gain = 0;
+    };
+    bool found = false;
+    Candidate best;
+    for (int factor = 0; factor < 3; ++factor) {
+      StageChoice c = s;
+      if (factor == 0) c.pi = next_unroll(s.channels, s.pi, s.pi_max);
+      if (factor == 1) c.po = next_unroll(s.filters, s.po, s.po_max);
+      if (factor == 2) c.pk = next_unroll(s.taps, s.pk, s.pk_max);
+      if (c.pi == s.pi && c.po == s.po && c.pk == s.pk) continue;
+      time_stage(layer, result.streams[slow], c);
+      if (c.interval_cycles >= s.interval_cycles) continue;
+      const FpgaBudget r = resources_of(slow, c.pi, c.po, c.pk);
       FpgaBudget total = result.used;
       total.luts = total.luts - s.resources.luts + r.luts;
       total.dsps = total.dsps - s.resources.dsps + r.dsps;
       total.bram_bits = total.bram_bits - s.resources.bram_bits + r.bram_bits;
       if (!fits(total, budget)) continue;
-      s.pi = pi;
-      s.po = po;
-      s.resources = r;
-      result.used = total;
-      time_stage(network.layers[s.layer_index], s);
-      grown = true;
-      break;
+      const double gain = static_cast<double>(s.interval_cycles - c.interval_cycles) /
+                          static_cast<double>(c.multipliers - s.multipliers);
+      if (!found || gain > best.gain) {
+        best = {c, r, total, gain};
+        found = true;
+      }
     }
-    if (!grown) break;  // the slowest stage cannot grow: the interval cannot improve
+    if (!found) break;  // the slowest stage cannot shorten within the budget
+    best.choice.resources = best.resources;
+    s = best.choice;
+    result.used = best.total;
   }
 
   std::vector<StageTiming> timings;

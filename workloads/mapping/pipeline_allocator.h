@@ -1,9 +1,11 @@
 #pragma once
-// Resource model and stage allocator of a layer-pipelined accelerator (issue 11 item 2): every
-// conv/fc layer gets its own engine with input-channel unroll pi and output-channel unroll po,
-// weights resident on chip, line buffers for convolution windows and FIFOs between stages. The
-// allocator chooses pi/po per layer to minimise the slowest stage within an FPGA budget; a
-// budget that cannot hold even pi = po = 1 is infeasible, a result with a reason.
+// Resource model, stream plan and stage allocator of a layer-pipelined accelerator (issue 11):
+// every conv/fc layer gets its own engine with input-channel unroll pi, output-channel unroll po
+// and kernel-window unroll pk, weights resident on chip, line buffers for convolution windows
+// and FIFOs of feature-map rows between stages. The allocator chooses the unrolls per layer to
+// minimise the slowest stage within an FPGA budget; a budget that cannot hold even
+// pi = po = pk = 1 is infeasible, a result with a reason. Plain C++: the SystemC engines in
+// models/pipeline/ take their timing from here.
 
 #include <cstdint>
 #include <string>
@@ -43,6 +45,10 @@ struct ResourceRules {
   std::uint32_t dsp_a_bits = 25;  // DSP48E1 multiplier: 25 x 18 (signed)
   std::uint32_t dsp_b_bits = 18;
   std::uint64_t bram_block_bits = kBram36Bits;  // weights round up to whole blocks per layer
+  // Widest port of one block (36-Kb BRAM in simple dual-port mode: 72 bits). A stage reading
+  // pi * po * pk weights of w_bits per cycle needs at least that many bits of ports, so its
+  // weights occupy at least ceil(pi * po * pk * w_bits / bram_port_bits) blocks.
+  std::uint32_t bram_port_bits = 72;
 };
 
 /// Resources of one w_bits x a_bits multiplier: LUTs or a fraction of DSPs, as
@@ -62,6 +68,10 @@ FpgaBudget multipliers_resources(std::uint64_t count, std::uint32_t w_bits, std:
 /// On-chip memory of `elements` weights of w_bits, packed, rounded up to whole blocks.
 std::uint64_t weight_memory_bits(std::uint64_t elements, std::uint32_t w_bits,
                                  const ResourceRules& rules = {});
+/// Weight memory of a stage that reads `parallel_reads` weights per cycle: the packed size, or
+/// the blocks whose ports deliver parallel_reads x w_bits per cycle, whichever is larger.
+std::uint64_t weight_memory_bits(std::uint64_t elements, std::uint32_t w_bits,
+                                 std::uint64_t parallel_reads, const ResourceRules& rules);
 /// Line buffer of a convolution: (kernel_h - 1) rows x in_w x in_c x a_bits (0 for kernel_h 1
 /// and for non-convolution layers).
 std::uint64_t line_buffer_bits(const Layer& layer, std::uint32_t a_bits);
@@ -75,6 +85,28 @@ struct LayerBits {
   std::uint32_t w_bits = 8;
   std::uint32_t a_bits = 8;
 };
+
+/// How one stage streams: the rows it takes in and gives out per frame, and, per unit of work
+/// (a convolution output row, or for fc/gemm one input row's share of the product), how many
+/// input rows must have arrived before the unit starts and how many output rows exist after
+/// it ends. Vector and layout layers after a stage are fused into it (ReLU is free; pooling and
+/// reshapes change which output rows exist when).
+struct StageStream {
+  std::size_t layer_index = 0;        // the stage's conv/fc/gemm layer in Network::layers
+  std::vector<std::size_t> fused;     // vector/layout layers fused after it
+  std::uint32_t in_rows = 1;          // tokens (rows) per frame on its input stream
+  std::uint64_t in_row_elements = 1;  // elements per input token
+  std::uint32_t out_rows = 1;         // tokens per frame on its output stream
+  std::uint64_t out_row_elements = 1;
+  std::vector<std::uint32_t> need_in;     // per unit: input tokens needed before it starts
+  std::vector<std::uint32_t> emit_after;  // per unit: output tokens existing after it ends
+  std::uint32_t units() const { return static_cast<std::uint32_t>(need_in.size()); }
+};
+
+/// The network as a chain of stages: one per conv/fc/gemm layer with MACs. Layers before the
+/// first stage are fused into the input stream; skip connections are not modelled (the chain
+/// follows the layer list).
+std::vector<StageStream> plan_streams(const Network& network);
 
 /// Timing of one pipeline stage: its initiation interval (cycles per frame) and its fill (cycles
 /// from its first input to its first output).
@@ -93,46 +125,69 @@ struct PipelineTiming {
 /// every stage's fill is its whole interval (no overlap inside a frame).
 PipelineTiming pipeline_timing(const std::vector<StageTiming>& stages);
 
+/// Unroll factors fixed by the user for one layer (0: the allocator chooses that factor).
+struct UnrollOverride {
+  std::string layer;  // layer name
+  std::uint32_t pi = 0, po = 0, pk = 0;
+};
+
 struct AllocatorOptions {
-  std::uint64_t fifo_depth = 16;  // elements per FIFO between consecutive stages
+  std::uint64_t fifo_depth_rows = 2;  // tokens (feature-map rows) per FIFO between stages
   std::uint32_t max_iterations = 100000;
+  std::vector<UnrollOverride> overrides;
 };
 
 /// The choice for one stage (one conv/fc/gemm layer of the network).
 struct StageChoice {
   std::size_t layer_index = 0;  // in Network::layers
   std::string name;
-  std::uint32_t pi = 1;  // input-channel unroll (reduction)
-  std::uint32_t po = 1;  // output-channel unroll (filters)
-  std::uint32_t pi_max = 1, po_max = 1;
+  std::uint32_t pi = 1;  // input-channel unroll (reduction over channels / features)
+  std::uint32_t po = 1;  // output-channel unroll (filters / output features)
+  std::uint32_t pk = 1;  // kernel-window unroll (reduction over the kernel_h x kernel_w taps)
+  std::uint32_t pi_max = 1, po_max = 1, pk_max = 1;
+  bool fixed = false;  // unrolls set by an override
+  // The reduction and output sizes the unrolls fold: cycles per output pixel (or per fc
+  // product) are ceil(channels / pi) * ceil(filters / po) * ceil(taps / pk) * groups.
+  std::uint64_t channels = 1, filters = 1, taps = 1, groups = 1, pixels = 1;
   std::uint64_t macs = 0;  // per frame
   std::uint64_t multipliers = 0;
-  std::uint64_t interval_cycles = 0;  // ceil(macs / (pi * po))
-  std::uint64_t fill_cycles = 0;
-  FpgaBudget resources;  // multipliers, weights, line buffer and the FIFO after the stage
+  std::uint64_t interval_cycles = 0;  // busy cycles per frame: pixels x cycles per pixel
+  std::uint64_t fill_cycles = 0;      // estimate: one unit of work's share of the interval
+  LayerBits bits;
+  std::uint32_t next_a_bits = 0;  // width of the FIFO after the stage (0: last stage)
+  FpgaBudget resources;           // multipliers, weights, line buffer and the FIFO after the stage
 };
 
 struct AllocationResult {
   bool feasible = false;
-  std::string reason;  // why infeasible; empty when feasible
+  std::string reason;                // why infeasible; empty when feasible
+  std::vector<StageStream> streams;  // one per stage, same order
   std::vector<StageChoice> stages;
-  FpgaBudget used;
+  FpgaBudget input_fifo;  // the FIFO between the input stream and the first stage
+  FpgaBudget used;        // stages plus the input FIFO
   std::uint64_t interval_cycles = 0;
   std::uint64_t latency_cycles = 0;
   std::size_t slowest_stage = 0;  // index into stages
 };
 
-/// Stage resources for a given unroll (pi, po) of `layer` with its bits; the FIFO
-/// after the stage carries `next_a_bits` wide elements (0: last stage, no FIFO).
-FpgaBudget stage_resources(const Layer& layer, std::uint32_t pi, std::uint32_t po,
-                           const LayerBits& bits, std::uint32_t next_a_bits,
-                           const ResourceRules& rules = {}, const AllocatorOptions& options = {});
+/// Busy cycles per frame of a stage with its current unrolls.
+std::uint64_t stage_interval_cycles(const StageChoice& stage);
+/// The busy cycles of each unit of work of a stage, summing to its interval: a convolution's
+/// output rows share it equally; an fc/gemm stage's units (input rows) share it in proportion.
+std::vector<std::uint64_t> unit_cycles(const StageStream& stream, const StageChoice& stage);
 
-/// Chooses pi/po for every layer that runs on a PE array (conv, depthwise, gemm, fc; others are
-/// not stages). `bits` has one entry per Network::layers entry, or a single entry for all.
-/// Greedy: start at pi = po = 1, repeatedly double the smaller unroll (capped at the channel
-/// count) of the slowest stage, or the other one when that does not fit; stop when the slowest
-/// stage can no longer grow within the budget.
+/// Stage resources for unrolls (pi, po, pk) of `layer` with its bits; the FIFO after the stage
+/// holds fifo_depth_rows tokens of `out_row_elements` at `next_a_bits` (0: last stage, none).
+FpgaBudget stage_resources(const Layer& layer, std::uint32_t pi, std::uint32_t po, std::uint32_t pk,
+                           const LayerBits& bits, std::uint32_t next_a_bits,
+                           std::uint64_t out_row_elements, const ResourceRules& rules = {},
+                           const AllocatorOptions& options = {});
+
+/// Chooses pi/po/pk for every stage (plan_streams). `bits` has one entry per Network::layers
+/// entry, or a single entry for all. Greedy: start at 1 everywhere (or the overrides), then
+/// repeatedly grow the slowest stage by the smallest step of one factor that shortens it,
+/// picking the factor with the most cycles saved per added multiplier that still fits; stop
+/// when the slowest stage cannot shorten within the budget.
 AllocationResult allocate_pipeline(const Network& network, const std::vector<LayerBits>& bits,
                                    const FpgaBudget& budget, const ResourceRules& rules = {},
                                    const AllocatorOptions& options = {});
