@@ -50,6 +50,11 @@ PipelineParams parse_pipeline(const sim::ConfigNode& node) {
   const std::uint64_t frames = node.get<std::uint64_t>("frames", p.frames);
   if (frames > 1u << 20) node.fail("frames", "must be at most 1048576, got " + node.raw("frames"));
   p.frames = static_cast<std::uint32_t>(frames);
+  p.frame_interval_cycles = node.get<std::uint64_t>("frame_interval_cycles", 0);
+  if (p.frame_interval_cycles > (1ull << 40)) {
+    node.fail("frame_interval_cycles",
+              "must be at most 2^40 cycles, got " + node.raw("frame_interval_cycles"));
+  }
   p.input_stream_bits =
       static_cast<std::uint32_t>(node.get_positive("input_stream_bits", p.input_stream_bits));
   p.output_stream_bits =
@@ -60,7 +65,10 @@ PipelineParams parse_pipeline(const sim::ConfigNode& node) {
     const sim::ConfigNode u = unroll.child(layer);
     PipelineUnroll entry;
     entry.unroll.layer = layer;
-    entry.where = unroll.location(layer).to_string() + ": " + unroll.path_of(layer);
+    // A --set override records its origin at the factor's key, a file at the layer's.
+    const std::vector<std::string> given = u.given_keys();
+    const sim::SourceLocation at = given.empty() ? unroll.location(layer) : u.location(given[0]);
+    entry.where = at.to_string() + ": " + unroll.path_of(layer);
     auto factor = [&](const char* key) {
       const std::uint64_t v = u.get<std::uint64_t>(key, 0);
       if (v > (1u << 24)) u.fail(key, "must be at most 16777216 (0: chosen), got " + u.raw(key));
@@ -69,6 +77,7 @@ PipelineParams parse_pipeline(const sim::ConfigNode& node) {
     entry.unroll.pi = factor("pi");
     entry.unroll.po = factor("po");
     entry.unroll.pk = factor("pk");
+    entry.unroll.pw = factor("pw");
     p.unroll.push_back(entry);
   }
 
@@ -148,6 +157,7 @@ RunResult simulate_pipelined(const PlatformParams& params, const workloads::Netw
   // The streams and engines.
   models::PipelineSpec spec;
   spec.frames = pp.frames ? pp.frames : network.batch;
+  spec.frame_interval_cycles = pp.frame_interval_cycles;
   const auto& first = alloc.streams.front();
   const auto& last = alloc.streams.back();
   spec.input_rows = first.in_rows;
@@ -183,6 +193,11 @@ RunResult simulate_pipelined(const PlatformParams& params, const workloads::Netw
   pipe.frames = spec.frames;
   pipe.latency_cycles =
       cycles_of(static_cast<double>(top.frame_done_ps()[0] - top.frame_start_ps()[0]));
+  for (std::size_t f = 0; f < top.frame_done_ps().size(); ++f) {
+    pipe.max_latency_cycles =
+        std::max(pipe.max_latency_cycles,
+                 cycles_of(static_cast<double>(top.frame_done_ps()[f] - top.frame_start_ps()[f])));
+  }
   pipe.latency_ns = static_cast<double>(pipe.latency_cycles) * clock_ps / 1000.0;
   if (spec.frames > 1) {
     pipe.interval_cycles =
@@ -225,6 +240,7 @@ RunResult simulate_pipelined(const PlatformParams& params, const workloads::Netw
     st.pi = s.pi;
     st.po = s.po;
     st.pk = s.pk;
+    st.pw = s.pw;
     st.multipliers = s.multipliers;
     st.w_bits = s.bits.w_bits;
     st.a_bits = s.bits.a_bits;

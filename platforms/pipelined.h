@@ -25,13 +25,14 @@ struct PipelineParams {
   std::string device = "xc7z020";  // an FPGA preset, or "custom" with the budget_* keys
   std::uint64_t budget_luts = 0;   // device: custom only
   std::uint64_t budget_dsps = 0;
-  std::uint64_t budget_bram36 = 0;        // 36-Kb block RAMs
-  std::uint64_t fifo_depth_rows = 2;      // every FIFO between stages, in feature-map rows
-  std::uint32_t frames = 0;               // frames streamed; 0: workload.batch
-  std::uint32_t input_stream_bits = 64;   // input stream width per cycle (AXI-Stream style)
-  std::uint32_t output_stream_bits = 64;  // output stream width per cycle
-  std::vector<PipelineUnroll> unroll;     // `unroll.<layer>: {pi, po, pk}`
-  workloads::ResourceRules rules;         // `resources.*` (docs/ull.md)
+  std::uint64_t budget_bram36 = 0;          // 36-Kb block RAMs
+  std::uint64_t fifo_depth_rows = 2;        // every FIFO between stages, in feature-map rows
+  std::uint32_t frames = 0;                 // frames streamed; 0: workload.batch
+  std::uint64_t frame_interval_cycles = 0;  // frame arrival period (0: all wait at the start)
+  std::uint32_t input_stream_bits = 64;     // input stream width per cycle (AXI-Stream style)
+  std::uint32_t output_stream_bits = 64;    // output stream width per cycle
+  std::vector<PipelineUnroll> unroll;       // `unroll.<layer>: {pi, po, pk, pw}`
+  workloads::ResourceRules rules;           // `resources.*` (docs/ull.md)
   /// The device budget these params name.
   workloads::FpgaBudget budget() const;
 };
@@ -44,7 +45,7 @@ struct PipelineStageResult {
   std::uint32_t layer = 0;  // index into Network::layers
   std::string name;
   std::string fused;  // vector/layout layers fused into the stage, '+'-joined
-  std::uint32_t pi = 1, po = 1, pk = 1;
+  std::uint32_t pi = 1, po = 1, pk = 1, pw = 1;
   std::uint64_t multipliers = 0;
   std::uint32_t w_bits = 8, a_bits = 8;
   std::uint64_t interval_cycles = 0;  // busy cycles per frame
@@ -61,8 +62,9 @@ struct PipelineResult {
   std::string device;
   workloads::FpgaBudget budget, used;
   std::uint32_t frames = 0;
-  std::uint64_t latency_cycles = 0;   // frame 0: first input row in to last output row out
-  std::uint64_t interval_cycles = 0;  // between frame completions in the stream
+  std::uint64_t latency_cycles = 0;      // frame 0: first input row in to last output row out
+  std::uint64_t interval_cycles = 0;     // between frame completions in the stream
+  std::uint64_t max_latency_cycles = 0;  // the slowest frame of the stream, queueing included
   double latency_ns = 0;
   double throughput_fps = 0;
   std::uint64_t estimated_latency_cycles = 0;  // the allocator's analytic figures

@@ -131,6 +131,9 @@ LayerPipeline::LayerPipeline(const sc_core::sc_module_name& name, const Pipeline
 void LayerPipeline::source() {
   RowFifo& out = *fifos_.front();
   for (std::uint32_t frame = 0; frame < spec_.frames; ++frame) {
+    const sc_core::sc_time arrival =
+        clock_ * static_cast<double>(spec_.frame_interval_cycles * frame);
+    if (arrival > sc_core::sc_time_stamp()) wait(arrival - sc_core::sc_time_stamp());
     for (std::uint32_t row = 0; row < spec_.input_rows; ++row) {
       if (row == 0) frame_start_ps_.push_back(sc_core::sc_time_stamp().value());
       if (spec_.input_row_cycles > 0) {

@@ -91,10 +91,11 @@ class StageEngine : public sc_core::sc_module {
 /// output FIFO, fifo_depth_rows[engines]).
 struct PipelineSpec {
   std::uint32_t frames = 1;
-  std::uint32_t input_rows = 1;         // rows per frame from the input stream
-  std::uint64_t input_row_cycles = 1;   // cycles to receive one input row
-  std::uint32_t output_rows = 1;        // rows per frame to the output stream
-  std::uint64_t output_row_cycles = 1;  // cycles to send one output row
+  std::uint64_t frame_interval_cycles = 0;  // frame f arrives at f x this (0: back to back)
+  std::uint32_t input_rows = 1;             // rows per frame from the input stream
+  std::uint64_t input_row_cycles = 1;       // cycles to receive one input row
+  std::uint32_t output_rows = 1;            // rows per frame to the output stream
+  std::uint64_t output_row_cycles = 1;      // cycles to send one output row
   std::vector<EngineSpec> engines;
   std::vector<std::uint64_t> fifo_depth_rows;  // engines + 1 entries
 };

@@ -75,6 +75,7 @@ std::string pipeline_json(const platforms::PipelineResult& p) {
   out << "  \"pipeline\": {\"device\": " << json_string(p.device) << ", \"frames\": " << p.frames
       << ", \"latency_cycles\": " << p.latency_cycles
       << ", \"latency_ns\": " << number(p.latency_ns)
+      << ", \"max_latency_cycles\": " << p.max_latency_cycles
       << ", \"interval_cycles\": " << p.interval_cycles
       << ", \"throughput_fps\": " << number(p.throughput_fps)
       << ",\n    \"estimated_latency_cycles\": " << p.estimated_latency_cycles
@@ -90,7 +91,7 @@ std::string pipeline_json(const platforms::PipelineResult& p) {
     const auto& s = p.stages[i];
     out << (i ? ",\n      " : "\n      ") << json_string(s.name) << ": {\"layer\": " << s.layer
         << ", \"fused\": " << json_string(s.fused) << ", \"pi\": " << s.pi << ", \"po\": " << s.po
-        << ", \"pk\": " << s.pk << ", \"multipliers\": " << s.multipliers
+        << ", \"pk\": " << s.pk << ", \"pw\": " << s.pw << ", \"multipliers\": " << s.multipliers
         << ", \"w_bits\": " << s.w_bits << ", \"a_bits\": " << s.a_bits
         << ", \"interval_cycles\": " << s.interval_cycles << ", \"busy_cycles\": " << s.busy_cycles
         << ", \"input_wait_cycles\": " << s.input_wait_cycles
@@ -193,7 +194,7 @@ std::string layers_csv(const platforms::RunResult& r) {
         << "_bytes";
   }
   if (r.pipeline.enabled) {
-    out << ",pi,po,pk,multipliers,interval_cycles,input_wait_cycles,luts,dsps,bram_bits,"
+    out << ",pi,po,pk,pw,multipliers,interval_cycles,input_wait_cycles,luts,dsps,bram_bits,"
            "fifo_depth_rows,fifo_max_rows,fifo_full_stall_cycles";
   }
   out << "\n";
@@ -216,7 +217,7 @@ std::string layers_csv(const platforms::RunResult& r) {
     }
     for (const auto& s : r.pipeline.stages) {
       if (s.layer != l.layer) continue;
-      out << ',' << s.pi << ',' << s.po << ',' << s.pk << ',' << s.multipliers << ','
+      out << ',' << s.pi << ',' << s.po << ',' << s.pk << ',' << s.pw << ',' << s.multipliers << ','
           << s.interval_cycles << ',' << s.input_wait_cycles << ',' << s.luts << ',' << s.dsps
           << ',' << s.bram_bits << ',' << s.fifo_depth_rows << ',' << s.fifo_max_rows << ','
           << s.fifo_full_stall_cycles;

@@ -135,12 +135,12 @@ TEST(PipelineAllocator, StageIntervalIsFoldedPassesOverUnroll) {
   for (const auto& s : r.stages) {
     const Layer& layer = net.layers[s.layer_index];
     EXPECT_EQ(s.macs, layer.macs(1));
-    EXPECT_EQ(s.multipliers, std::uint64_t{s.pi} * s.po * s.pk);
-    // Cycles per output pixel: the channel, filter and kernel-tap folds.
+    EXPECT_EQ(s.multipliers, std::uint64_t{s.pi} * s.po * s.pk * s.pw);
+    // Cycles per output row (pixels of the row, channel, filter and kernel-tap folds) x rows.
     const std::uint64_t taps = std::uint64_t{layer.kernel_h} * layer.kernel_w;
-    const std::uint64_t pixels = std::uint64_t{layer.out_h()} * layer.out_w();
     const std::uint64_t expected = layer.is_conv()
-                                       ? pixels * ceil_div(layer.in_c, s.pi) *
+                                       ? layer.out_h() * ceil_div(layer.out_w(), s.pw) *
+                                             ceil_div(layer.in_c, s.pi) *
                                              ceil_div(layer.out_c, s.po) * ceil_div(taps, s.pk)
                                        : ceil_div(layer.k, s.pi) * ceil_div(layer.n, s.po);
     EXPECT_EQ(s.interval_cycles, expected) << s.name;
@@ -148,8 +148,10 @@ TEST(PipelineAllocator, StageIntervalIsFoldedPassesOverUnroll) {
     EXPECT_LE(s.pi, s.pi_max);
     EXPECT_LE(s.po, s.po_max);
     EXPECT_LE(s.pk, s.pk_max);
+    EXPECT_LE(s.pw, s.pw_max);
     if (!layer.is_conv()) {
       EXPECT_EQ(s.pk, 1u);
+      EXPECT_EQ(s.pw, 1u);
     }
     slowest = std::max(slowest, s.interval_cycles);
   }
@@ -159,9 +161,9 @@ TEST(PipelineAllocator, StageIntervalIsFoldedPassesOverUnroll) {
   EXPECT_LT(r.interval_cycles, net.layers[2].macs(1));
 }
 
-TEST(PipelineAllocator, KernelUnrollLetsBitsBuyLatencyOnSingleChannelConv) {
+TEST(PipelineAllocator, KernelAndPixelUnrollLetBitsBuyLatencyOnSingleChannelConv) {
   // conv1 has one input channel and six filters: channel unrolling alone stops at six
-  // multipliers; unrolling the 5x5 window goes on to 150.
+  // multipliers; unrolling the 5x5 window goes on to 150, and pixels of a row beyond that.
   const Network net = lenet();
   const FpgaBudget& z = *workloads::find_fpga_preset("xc7z020");
   const AllocationResult r8 = workloads::allocate_pipeline(net, {LayerBits{8, 8}}, z);
@@ -172,6 +174,20 @@ TEST(PipelineAllocator, KernelUnrollLetsBitsBuyLatencyOnSingleChannelConv) {
   EXPECT_GT(r2.stages[0].pk, 1u);
   EXPECT_LT(r2.interval_cycles, r8.interval_cycles);
   EXPECT_LT(r2.interval_cycles, 86400u / 6);  // beats the channel-only cap of the last session
+  // Past one pixel per cycle (24 x 24 = 576 cycles) only pixel unrolling helps.
+  EXPECT_GT(r2.stages[0].pw, 1u);
+  EXPECT_LT(r2.stages[0].interval_cycles, 576u);
+  // Pixels computed together share their weight reads: the port rule counts pi * po * pk.
+  const auto& c1 = r2.stages[0];
+  const std::uint64_t parallel_reads = std::uint64_t{c1.pi} * c1.po * c1.pk;
+  const FpgaBudget again =
+      workloads::stage_resources(net.layers[0], c1.pi, c1.po, c1.pk, c1.pw, c1.bits, c1.next_a_bits,
+                                 r2.streams[0].out_row_elements);
+  EXPECT_EQ(again.luts, c1.resources.luts);
+  EXPECT_EQ(again.bram_bits, c1.resources.bram_bits);
+  EXPECT_EQ(again.luts, c1.multipliers * 4);  // 2 x 2-bit LUT multipliers
+  EXPECT_GE(c1.resources.bram_bits,
+            workloads::weight_memory_bits(150, 2, parallel_reads, ResourceRules{}));
 }
 
 TEST(PipelineAllocator, WeightPortsBoundParallelReads) {

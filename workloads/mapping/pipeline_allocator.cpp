@@ -218,8 +218,8 @@ std::vector<StageStream> plan_streams(const Network& network) {
 }
 
 std::uint64_t stage_interval_cycles(const StageChoice& s) {
-  return s.pixels * s.groups * ceil_div(s.channels, s.pi) * ceil_div(s.filters, s.po) *
-         ceil_div(s.taps, s.pk);
+  return s.rows * ceil_div(s.cols, s.pw) * s.groups * ceil_div(s.channels, s.pi) *
+         ceil_div(s.filters, s.po) * ceil_div(s.taps, s.pk);
 }
 
 std::vector<std::uint64_t> unit_cycles(const StageStream& stream, const StageChoice& stage) {
@@ -232,11 +232,11 @@ std::vector<std::uint64_t> unit_cycles(const StageStream& stream, const StageCho
 }
 
 FpgaBudget stage_resources(const Layer& layer, std::uint32_t pi, std::uint32_t po, std::uint32_t pk,
-                           const LayerBits& bits, std::uint32_t next_a_bits,
+                           std::uint32_t pw, const LayerBits& bits, std::uint32_t next_a_bits,
                            std::uint64_t out_row_elements, const ResourceRules& rules,
                            const AllocatorOptions& options) {
-  const std::uint64_t parallel = std::uint64_t{pi} * po * pk;
-  FpgaBudget r = multipliers_resources(parallel, bits.w_bits, bits.a_bits, rules);
+  const std::uint64_t parallel = std::uint64_t{pi} * po * pk;  // distinct weights per cycle
+  FpgaBudget r = multipliers_resources(parallel * pw, bits.w_bits, bits.a_bits, rules);
   r.bram_bits = weight_memory_bits(layer.weight_elements(), bits.w_bits, parallel, rules) +
                 line_buffer_bits(layer, bits.a_bits) +
                 fifo_bits(options.fifo_depth_rows, out_row_elements * next_a_bits);
@@ -246,7 +246,7 @@ FpgaBudget stage_resources(const Layer& layer, std::uint32_t pi, std::uint32_t p
 namespace {
 
 void time_stage(const Layer& layer, const StageStream& stream, StageChoice& s) {
-  s.multipliers = std::uint64_t{s.pi} * s.po * s.pk;
+  s.multipliers = std::uint64_t{s.pi} * s.po * s.pk * s.pw;
   s.interval_cycles = stage_interval_cycles(s);
   s.fill_cycles = layer.is_conv() ? ceil_div(s.interval_cycles, std::max(1u, stream.units()))
                                   : s.interval_cycles;
@@ -298,24 +298,27 @@ AllocationResult allocate_pipeline(const Network& network, const std::vector<Lay
         s.filters = layer.out_c;
         s.taps = std::uint64_t{layer.kernel_h} * layer.kernel_w;
         s.groups = layer.repeat;
-        s.pixels = std::uint64_t{layer.out_h()} * layer.out_w();
+        s.rows = layer.out_h();
+        s.cols = layer.out_w();
         break;
       case LayerType::kDepthwiseConv2d:
         s.channels = layer.in_c;
         s.taps = std::uint64_t{layer.kernel_h} * layer.kernel_w;
         s.groups = layer.repeat;
-        s.pixels = std::uint64_t{layer.out_h()} * layer.out_w();
+        s.rows = layer.out_h();
+        s.cols = layer.out_w();
         break;
       default:
         s.channels = g.k;
         s.filters = g.n;
         s.groups = g.groups;
-        s.pixels = g.m;
+        s.rows = g.m;
         break;
     }
     s.pi_max = cap32(s.channels);
     s.po_max = cap32(s.filters);
     s.pk_max = cap32(s.taps);
+    s.pw_max = cap32(s.cols);
     for (const UnrollOverride& o : options.overrides) {
       if (o.layer != s.name) continue;
       auto set = [&](const char* what, std::uint32_t value, std::uint32_t cap,
@@ -330,7 +333,7 @@ AllocationResult allocate_pipeline(const Network& network, const std::vector<Lay
         return true;
       };
       if (!set("pi", o.pi, s.pi_max, s.pi) || !set("po", o.po, s.po_max, s.po) ||
-          !set("pk", o.pk, s.pk_max, s.pk))
+          !set("pk", o.pk, s.pk_max, s.pk) || !set("pw", o.pw, s.pw_max, s.pw))
         return result;
       s.fixed = true;
     }
@@ -347,21 +350,20 @@ AllocationResult allocate_pipeline(const Network& network, const std::vector<Lay
     }
   }
 
-  auto resources_of = [&](std::size_t k, std::uint32_t pi, std::uint32_t po, std::uint32_t pk) {
-    const StageChoice& s = result.stages[k];
-    return stage_resources(network.layers[s.layer_index], pi, po, pk, s.bits, s.next_a_bits,
-                           result.streams[k].out_row_elements, rules, options);
+  auto resources_of = [&](std::size_t k, const StageChoice& s) {
+    return stage_resources(network.layers[s.layer_index], s.pi, s.po, s.pk, s.pw, s.bits,
+                           s.next_a_bits, result.streams[k].out_row_elements, rules, options);
   };
   result.input_fifo.bram_bits = fifo_bits(
       options.fifo_depth_rows, result.streams[0].in_row_elements * result.stages[0].bits.a_bits);
   add(result.used, result.input_fifo);
   for (std::size_t k = 0; k < n; ++k) {
     StageChoice& s = result.stages[k];
-    s.resources = resources_of(k, s.pi, s.po, s.pk);
+    s.resources = resources_of(k, s);
     add(result.used, s.resources);
   }
   if (!fits(result.used, budget)) {
-    result.reason = "even pi = po = pk = 1 in every stage exceeds the budget " + budget.name +
+    result.reason = "even pi = po = pk = pw = 1 in every stage exceeds the budget " + budget.name +
                     ": " + over_budget(result.used, budget);
     return result;
   }
@@ -390,15 +392,16 @@ AllocationResult allocate_pipeline(const Network& network, const std::vector<Lay
     };
     bool found = false;
     Candidate best;
-    for (int factor = 0; factor < 3; ++factor) {
+    for (int factor = 0; factor < 4; ++factor) {
       StageChoice c = s;
       if (factor == 0) c.pi = next_unroll(s.channels, s.pi, s.pi_max);
       if (factor == 1) c.po = next_unroll(s.filters, s.po, s.po_max);
       if (factor == 2) c.pk = next_unroll(s.taps, s.pk, s.pk_max);
-      if (c.pi == s.pi && c.po == s.po && c.pk == s.pk) continue;
+      if (factor == 3) c.pw = next_unroll(s.cols, s.pw, s.pw_max);
+      if (c.pi == s.pi && c.po == s.po && c.pk == s.pk && c.pw == s.pw) continue;
       time_stage(layer, result.streams[slow], c);
       if (c.interval_cycles >= s.interval_cycles) continue;
-      const FpgaBudget r = resources_of(slow, c.pi, c.po, c.pk);
+      const FpgaBudget r = resources_of(slow, c);
       FpgaBudget total = result.used;
       total.luts = total.luts - s.resources.luts + r.luts;
       total.dsps = total.dsps - s.resources.dsps + r.dsps;

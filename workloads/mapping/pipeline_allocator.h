@@ -1,10 +1,10 @@
 #pragma once
 // Resource model, stream plan and stage allocator of a layer-pipelined accelerator (issue 11):
-// every conv/fc layer gets its own engine with input-channel unroll pi, output-channel unroll po
-// and kernel-window unroll pk, weights resident on chip, line buffers for convolution windows
-// and FIFOs of feature-map rows between stages. The allocator chooses the unrolls per layer to
-// minimise the slowest stage within an FPGA budget; a budget that cannot hold even
-// pi = po = pk = 1 is infeasible, a result with a reason. Plain C++: the SystemC engines in
+// every conv/fc layer gets its own engine with input-channel unroll pi, output-channel unroll po,
+// kernel-window unroll pk and output-pixel unroll pw, weights resident on chip, line buffers for
+// convolution windows and FIFOs of feature-map rows between stages. The allocator chooses the
+// unrolls per layer to minimise the slowest stage within an FPGA budget; a budget that cannot hold
+// even pi = po = pk = 1 is infeasible, a result with a reason. Plain C++: the SystemC engines in
 // models/pipeline/ take their timing from here.
 
 #include <cstdint>
@@ -47,7 +47,8 @@ struct ResourceRules {
   std::uint64_t bram_block_bits = kBram36Bits;  // weights round up to whole blocks per layer
   // Widest port of one block (36-Kb BRAM in simple dual-port mode: 72 bits). A stage reading
   // pi * po * pk weights of w_bits per cycle needs at least that many bits of ports, so its
-  // weights occupy at least ceil(pi * po * pk * w_bits / bram_port_bits) blocks.
+  // weights occupy at least ceil(pi * po * pk * w_bits / bram_port_bits) blocks (the pw pixels
+  // computed in parallel share each weight read).
   std::uint32_t bram_port_bits = 72;
 };
 
@@ -128,7 +129,7 @@ PipelineTiming pipeline_timing(const std::vector<StageTiming>& stages);
 /// Unroll factors fixed by the user for one layer (0: the allocator chooses that factor).
 struct UnrollOverride {
   std::string layer;  // layer name
-  std::uint32_t pi = 0, po = 0, pk = 0;
+  std::uint32_t pi = 0, po = 0, pk = 0, pw = 0;
 };
 
 struct AllocatorOptions {
@@ -144,11 +145,13 @@ struct StageChoice {
   std::uint32_t pi = 1;  // input-channel unroll (reduction over channels / features)
   std::uint32_t po = 1;  // output-channel unroll (filters / output features)
   std::uint32_t pk = 1;  // kernel-window unroll (reduction over the kernel_h x kernel_w taps)
-  std::uint32_t pi_max = 1, po_max = 1, pk_max = 1;
+  std::uint32_t pw = 1;  // output-pixel unroll (pixels of an output row at once; conv only)
+  std::uint32_t pi_max = 1, po_max = 1, pk_max = 1, pw_max = 1;
   bool fixed = false;  // unrolls set by an override
-  // The reduction and output sizes the unrolls fold: cycles per output pixel (or per fc
-  // product) are ceil(channels / pi) * ceil(filters / po) * ceil(taps / pk) * groups.
-  std::uint64_t channels = 1, filters = 1, taps = 1, groups = 1, pixels = 1;
+  // The reduction and output sizes the unrolls fold: cycles per output row (or per fc
+  // product) are ceil(cols / pw) * ceil(channels / pi) * ceil(filters / po) * ceil(taps / pk) *
+  // groups, and a frame has `rows` of them.
+  std::uint64_t channels = 1, filters = 1, taps = 1, groups = 1, rows = 1, cols = 1;
   std::uint64_t macs = 0;  // per frame
   std::uint64_t multipliers = 0;
   std::uint64_t interval_cycles = 0;  // busy cycles per frame: pixels x cycles per pixel
@@ -176,14 +179,14 @@ std::uint64_t stage_interval_cycles(const StageChoice& stage);
 /// output rows share it equally; an fc/gemm stage's units (input rows) share it in proportion.
 std::vector<std::uint64_t> unit_cycles(const StageStream& stream, const StageChoice& stage);
 
-/// Stage resources for unrolls (pi, po, pk) of `layer` with its bits; the FIFO after the stage
-/// holds fifo_depth_rows tokens of `out_row_elements` at `next_a_bits` (0: last stage, none).
+/// Stage resources for unrolls (pi, po, pk, pw) of `layer` with its bits; the FIFO after the
+/// stage holds fifo_depth_rows tokens of `out_row_elements` at `next_a_bits` (0: last stage).
 FpgaBudget stage_resources(const Layer& layer, std::uint32_t pi, std::uint32_t po, std::uint32_t pk,
-                           const LayerBits& bits, std::uint32_t next_a_bits,
+                           std::uint32_t pw, const LayerBits& bits, std::uint32_t next_a_bits,
                            std::uint64_t out_row_elements, const ResourceRules& rules = {},
                            const AllocatorOptions& options = {});
 
-/// Chooses pi/po/pk for every stage (plan_streams). `bits` has one entry per Network::layers
+/// Chooses pi/po/pk/pw for every stage (plan_streams). `bits` has one entry per Network::layers
 /// entry, or a single entry for all. Greedy: start at 1 everywhere (or the overrides), then
 /// repeatedly grow the slowest stage by the smallest step of one factor that shortens it,
 /// picking the factor with the most cycles saved per added multiplier that still fits; stop
