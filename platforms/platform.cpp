@@ -199,22 +199,27 @@ bool build_commands(const PlatformParams& params, const workloads::Network& netw
                     std::vector<models::HostCommand>& commands, std::string& reason) {
   using workloads::TensorRole;
   const std::uint32_t cb = params.accelerator.container_bits;
-  const std::size_t roles = 9;
+  const std::size_t roles = workloads::kTensorRoleCount;
   const std::size_t layers = network.layers.size();
   std::vector<std::uint64_t> need(layers * roles, 0);  // bytes per (layer, role)
   auto slot = [&](std::uint32_t layer, TensorRole role) {
     return layer * roles + static_cast<std::size_t>(role);
   };
+  // Operands held on chip (ttm partials, resident TT cores) need no DRAM; the others start
+  // `offset` elements into their (layer, role) region.
   auto note = [&](std::uint32_t layer, TensorRole role, std::uint64_t elements,
-                  std::uint32_t bits) {
+                  std::uint32_t bits, std::uint64_t offset = 0, bool on_chip = false) {
+    if (on_chip) return;
     auto& n = need[slot(layer, role)];
-    n = std::max(n, workloads::packed_bytes(elements, std::max<std::uint32_t>(bits, 8), cb));
+    n = std::max(n, workloads::packed_bytes(offset + elements, std::max<std::uint32_t>(bits, 8), cb));
   };
   std::uint64_t psum_bytes = 0;
   for (const auto& op : program.ops) {
     if (op.kind == workloads::OpKind::kVector) {
-      for (const auto& o : op.inputs) note(op.layer, o.role, op.elements, o.ref.bits);
-      for (const auto& o : op.outputs) note(op.layer, o.role, op.elements, o.ref.bits);
+      for (const auto& o : op.inputs) note(op.layer, o.role, op.elements, o.ref.bits, 0, o.on_chip);
+      for (const auto& o : op.outputs) {
+        note(op.layer, o.role, op.elements, o.ref.bits, 0, o.on_chip);
+      }
       continue;
     }
     const auto& layer = network.layers[op.layer];
@@ -222,12 +227,15 @@ bool build_commands(const PlatformParams& params, const workloads::Network& netw
         op.conv_geometry && layer.is_conv()
             ? std::max(layer.input_elements(network.batch), op.shape.m * op.shape.k)
             : op.shape.m * op.shape.k * op.shape.groups;
-    note(op.layer, op.a_role, a_elements, op.a.bits);
+    note(op.layer, op.a_role, a_elements, op.a.bits, op.a_offset, op.a_on_chip);
     note(op.layer, op.b_role,
-         std::max(op.shape.k * op.shape.n * op.shape.groups, layer.weight_elements()), op.b.bits);
+         op.b_role == TensorRole::kWeight
+             ? std::max(op.shape.k * op.shape.n * op.shape.groups, layer.weight_elements())
+             : op.shape.k * op.shape.n * op.shape.groups,
+         op.b.bits, op.b_offset, op.b_on_chip);
     // Functional runs keep raw int32 accumulators in DRAM so the host can check them.
     note(op.layer, op.c_role, op.shape.m * op.shape.n * op.shape.groups,
-         params.sim.functional ? std::max(op.c.bits, 32u) : op.c.bits);
+         params.sim.functional ? std::max(op.c.bits, 32u) : op.c.bits, op.c_offset, op.c_on_chip);
     psum_bytes = std::max(
         psum_bytes,
         workloads::packed_bytes(op.shape.m * op.shape.n * op.shape.groups, op.acc_bits, cb));
@@ -273,24 +281,39 @@ bool build_commands(const PlatformParams& params, const workloads::Network& netw
              " bytes of DRAM; dram.size_bytes is " + std::to_string(params.dram.size_bytes);
     return false;
   }
+  if (next > models::kOnChipTensorBase) {
+    reason = "the workload's tensors reach past 0xF100000000 in DRAM, where on-chip tensors "
+             "are addressed; lower dram.base_address";
+    return false;
+  }
+  // An operand's address: in its DRAM region, or in the on-chip window when held in SRAM.
+  auto operand_address = [&](std::uint32_t layer, TensorRole role, std::uint64_t offset,
+                             std::uint32_t bits, bool on_chip) {
+    return (on_chip ? models::kOnChipTensorBase : address[slot(layer, role)]) +
+           workloads::packed_bytes(offset, bits, cb);
+  };
   for (std::uint32_t i = 0; i < program.ops.size(); ++i) {
     const auto& op = program.ops[i];
     models::HostCommand command;
     if (op.kind == workloads::OpKind::kVector) {
       std::vector<std::uint64_t> in, out;
-      for (const auto& o : op.inputs) in.push_back(address[slot(op.layer, o.role)]);
-      for (const auto& o : op.outputs) out.push_back(address[slot(op.layer, o.role)]);
+      for (const auto& o : op.inputs) in.push_back(operand_address(op.layer, o.role, 0, 8, o.on_chip));
+      for (const auto& o : op.outputs) {
+        out.push_back(operand_address(op.layer, o.role, 0, 8, o.on_chip));
+      }
       command.descriptor = models::make_vector_descriptor(i, op, planned.plans[i].tile_m, in, out);
       commands.push_back(command);
       continue;
     }
     const auto layer = op_layer(network, op);
-    const bool check =
-        params.sim.functional && !layer.is_conv() && op.phase == workloads::Phase::kFwd;
-    command.descriptor =
-        models::make_descriptor(i, op, layer, planned.plans[i], address[slot(op.layer, op.a_role)],
-                                address[slot(op.layer, op.b_role)],
-                                address[slot(op.layer, op.c_role)], psum_address, check);
+    const bool check = params.sim.functional && !layer.is_conv() &&
+                       !network.layers[op.layer].is_ttm() && op.phase == workloads::Phase::kFwd;
+    command.descriptor = models::make_descriptor(
+        i, op, layer, planned.plans[i],
+        operand_address(op.layer, op.a_role, op.a_offset, op.a.bits, op.a_on_chip),
+        operand_address(op.layer, op.b_role, op.b_offset, op.b.bits, op.b_on_chip),
+        operand_address(op.layer, op.c_role, op.c_offset, op.c.bits, op.c_on_chip), psum_address,
+        check);
     command.check = check;
     commands.push_back(command);
   }

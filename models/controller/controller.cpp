@@ -284,6 +284,10 @@ void Controller::execute(const CommandDescriptor& d) {
     dma_.submit(channel, jobs.back().get());
     return jobs.back().get();
   };
+  // Operands held on chip across commands are already in SRAM: no transfer.
+  const bool a_resident = is_on_chip_address(d.a_address);
+  const bool b_resident = is_on_chip_address(d.b_address);
+  const bool c_resident = is_on_chip_address(d.c_address);
   // Issues the loads of tile t (operands whose tile index changed since tile t-1).
   auto issue_loads = [&](std::uint64_t t) {
     const Tile tile = walker.at(t);
@@ -291,13 +295,13 @@ void Controller::execute(const CommandDescriptor& d) {
     const Tile prev = first ? Tile{} : walker.at(t - 1);
     if (first || prev.mi != tile.mi || prev.ki != tile.ki) {
       a_slot_of[t] = a_loads++ % slots;
-      loads[t].push_back(submit(0, a_load(tile, a_slot_of[t])));
+      if (!a_resident) loads[t].push_back(submit(0, a_load(tile, a_slot_of[t])));
     } else {
       a_slot_of[t] = a_slot_of[t - 1];
     }
     if (first || prev.ki != tile.ki || prev.ni != tile.ni) {
       b_slot_of[t] = b_loads++ % slots;
-      loads[t].push_back(submit(0, b_load(tile, b_slot_of[t])));
+      if (!b_resident) loads[t].push_back(submit(0, b_load(tile, b_slot_of[t])));
     } else {
       b_slot_of[t] = b_slot_of[t - 1];
     }
@@ -374,7 +378,7 @@ void Controller::execute(const CommandDescriptor& d) {
       const Tile next = walker.at(t + 1);
       return next.mi != tile.mi || next.ni != tile.ni;
     }();
-    if (complete || leaving) {
+    if ((complete && !c_resident) || (leaving && !complete)) {
       DmaJob* store = submit(1, c_transfer(tile, c_slot_of[t], false, complete));
       c_slot_store[c_slot_of[t]] = store;
       stores.push_back(store);
@@ -424,7 +428,8 @@ void Controller::execute_vector(const CommandDescriptor& d) {
   std::vector<DmaJob*> slot_store(slots, nullptr);
   std::vector<DmaJob*> stores;
   auto transfer = [&](bool load, const VectorStreamDescriptor& s, std::uint64_t c,
-                      std::uint64_t local) {
+                      std::uint64_t local) -> DmaJob* {
+    if (is_on_chip_address(s.address)) return nullptr;  // held in SRAM: nothing to move
     const std::uint64_t first = c * chunk;
     const std::uint64_t count = std::min(chunk, d.elements - first);
     DmaDescriptor desc;
@@ -447,7 +452,9 @@ void Controller::execute_vector(const CommandDescriptor& d) {
     // The slot's previous outputs must have left before new inputs land in it.
     if (DmaJob* pending = slot_store[c % slots]) Dma::wait_for(*pending);
     for (std::uint32_t i = 0; i < d.input_count; ++i) {
-      loads[c].push_back(transfer(true, d.inputs[i], c, slot_base + stream_offset[i]));
+      if (DmaJob* job = transfer(true, d.inputs[i], c, slot_base + stream_offset[i])) {
+        loads[c].push_back(job);
+      }
     }
   };
   sc_core::sc_time unit_free = sc_core::sc_time_stamp();
@@ -477,7 +484,9 @@ void Controller::execute_vector(const CommandDescriptor& d) {
     unit_free = sc_core::sc_time_stamp();
     DmaJob* last = nullptr;
     for (std::uint32_t o = 0; o < d.output_count; ++o) {
-      last = transfer(false, d.outputs[o], c, slot_base + stream_offset[d.input_count + o]);
+      DmaJob* job = transfer(false, d.outputs[o], c, slot_base + stream_offset[d.input_count + o]);
+      if (job == nullptr) continue;
+      last = job;
       stores.push_back(last);
     }
     slot_store[c % slots] = last;

@@ -20,6 +20,13 @@
 
 namespace models {
 
+/// Descriptor addresses at or above this name tensors the accelerator keeps in its SRAM across
+/// commands (ttm partial products and resident TT cores, docs/tensorized.md): the controller
+/// moves no data between DRAM and SRAM for them; the array reads and writes them in place.
+inline constexpr std::uint64_t kOnChipTensorBase = 0xF1'0000'0000ULL;
+/// True when a descriptor address names an on-chip tensor.
+inline bool is_on_chip_address(std::uint64_t address) { return address >= kOnChipTensorBase; }
+
 /// Where the operand slots live in the accelerator's local address space.
 struct LocalMap {
   bool unified = false;

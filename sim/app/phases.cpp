@@ -13,14 +13,16 @@
 namespace app {
 
 workloads::Program phase_program(const RunSetup& setup, std::size_t index) {
+  const workloads::Network& network = setup.network_of(index);
   workloads::Program program =
       index == 0 ? setup.program
-                 : workloads::lower_program(setup.network, setup.phases[index].precision,
-                                            workloads::parse_scheme(setup.scheme), setup.training);
+                 : workloads::lower_program(network, setup.phases[index].precision,
+                                            workloads::parse_scheme(setup.scheme), setup.training,
+                                            setup.ttm_placement);
   if (setup.platform.sim.functional) {
     for (auto& op : program.ops) {
       if (op.kind == workloads::OpKind::kGemm && op.phase == workloads::Phase::kFwd &&
-          !setup.network.layers[op.layer].is_conv()) {
+          !network.layers[op.layer].is_conv() && !network.layers[op.layer].is_ttm()) {
         op.c.bits = 32;  // raw int32 accumulators, so the host can compare them
       }
     }
@@ -32,9 +34,10 @@ namespace {
 
 platforms::RunResult simulate_one(const RunSetup& setup, std::size_t index, sim::VcdWriter* vcd) {
   const workloads::Program program = phase_program(setup, index);
+  const workloads::Network& network = setup.network_of(index);
   const platforms::PlannedProgram planned =
-      platforms::plan_program(setup.platform, setup.network, program);
-  return platforms::simulate(setup.platform, setup.network, program, planned, vcd);
+      platforms::plan_program(setup.platform, network, program);
+  return platforms::simulate(setup.platform, network, program, planned, vcd);
 }
 
 void finish(platforms::RunResult& total, const RunSetup& setup) {
@@ -50,10 +53,11 @@ void finish(platforms::RunResult& total, const RunSetup& setup) {
 }  // namespace
 
 platforms::RunResult simulate_phases(const RunSetup& setup, const std::string& scratch_dir,
-                                     sim::VcdWriter* vcd,
-                                     const std::function<void()>& write_traces) {
+                                     sim::VcdWriter* vcd, const std::function<void()>& write_traces,
+                                     std::vector<platforms::RunResult>* per_phase) {
   if (setup.phases.size() == 1) {
     platforms::RunResult result = simulate_one(setup, 0, vcd);
+    if (per_phase) per_phase->assign(1, result);
     if (vcd) write_traces();
     platforms::scale(result, setup.phases[0].iterations);
     finish(result, setup);
@@ -101,6 +105,7 @@ platforms::RunResult simulate_phases(const RunSetup& setup, const std::string& s
     text << in.rdbuf();
     std::remove(result_file(i).c_str());
     platforms::RunResult r = platforms::deserialize(text.str());
+    if (per_phase) per_phase->push_back(r);
     platforms::scale(r, setup.phases[i].iterations);
     if (i == 0) {
       total = r;

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "platforms/platform.h"
 #include "sim/app/run_setup.h"
@@ -17,9 +18,10 @@ workloads::Program phase_program(const RunSetup& setup, std::size_t index);
 
 /// Simulates every phase and returns the weighted total. `vcd` (nullable) traces the first
 /// phase, and `write_traces` runs right after that phase's simulation, in the process that
-/// simulated it; `scratch_dir` holds the children's results while they run.
+/// simulated it; `scratch_dir` holds the children's results while they run. `per_phase`
+/// (nullable) receives each phase's result for one iteration, in phase order.
 platforms::RunResult simulate_phases(const RunSetup& setup, const std::string& scratch_dir,
-                                     sim::VcdWriter* vcd,
-                                     const std::function<void()>& write_traces);
+                                     sim::VcdWriter* vcd, const std::function<void()>& write_traces,
+                                     std::vector<platforms::RunResult>* per_phase = nullptr);
 
 }  // namespace app

@@ -171,6 +171,9 @@ std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
     out << (i ? ", " : "") << json_string(info.skipped_nodes[i]);
   }
   out << "],\n";
+  for (const auto& [key, value] : info.extra_json) {
+    out << "  " << json_string(key) << ": " << value << ",\n";
+  }
   out << "  \"layers\": " << r.layers.size() << ",\n";
   out << "  \"sim_wall_seconds\": " << number(info.sim_wall_seconds) << ",\n";
   out << "  \"counters\": {";

@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "platforms/platform.h"
@@ -21,6 +22,8 @@ struct RunInfo {
   std::uint64_t iterations = 1;          // training iterations the run stands for
   std::uint64_t simulated_phases = 1;    // distinct bitwidth configurations simulated
   std::vector<std::string> skipped_nodes;  // imported model nodes left out
+  /// More top-level summary.json fields: key and JSON value (tensorized layers, rank phases).
+  std::vector<std::pair<std::string, std::string>> extra_json;
 };
 
 /// summary.json text.

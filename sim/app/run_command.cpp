@@ -5,10 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "sim/app/commands.h"
-#include "sim/app/report.h"
 #include "sim/app/phases.h"
+#include "sim/app/report.h"
 #include "sim/app/run_setup.h"
 #include "sim/core/gtkw_writer.h"
 #include "sim/core/timeline.h"
@@ -60,8 +61,8 @@ void write_scalesim(const fs::path& dir, const RunSetup& setup,
       memory.ifmap_sram_bytes = setup.platform.accelerator.sram.ifmap_bytes;
       memory.filter_sram_bytes = setup.platform.accelerator.sram.weight_bytes;
       memory.ofmap_sram_bytes = setup.platform.accelerator.sram.ofmap_bytes;
-      for (auto& row : report::scalesim_replayed_rows_for_layer(
-               layer, setup.network.batch, pe.rows, pe.cols, pe.dataflow, memory)) {
+      for (auto& row : report::scalesim_replayed_rows_for_layer(layer, setup.network.batch, pe.rows,
+                                                                pe.cols, pe.dataflow, memory)) {
         rows.push_back(row);
       }
       continue;
@@ -83,6 +84,56 @@ void write_scalesim(const fs::path& dir, const RunSetup& setup,
   }
   fs::create_directories(dir);
   report::write_scalesim_reports(dir.string(), rows);
+}
+
+std::string factors_json(const std::vector<std::uint32_t>& values) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < values.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(values[i]);
+  return text + "]";
+}
+
+/// The ttm layers of a network, for summary.json ("tensorized_layers") and tensorized.csv.
+void describe_ttm_layers(const workloads::Network& network, std::string& json, std::string& csv) {
+  std::ostringstream j, c;
+  c << "layer_index,name,source,m,n,ranks,order,parameters,dense_parameters,forward_macs,"
+       "dense_forward_macs\n";
+  j << "[";
+  bool first = true;
+  for (std::uint32_t i = 0; i < network.layers.size(); ++i) {
+    const auto& l = network.layers[i];
+    if (!l.is_ttm()) continue;
+    const workloads::TtmShape shape = l.tt_shape();
+    const std::uint64_t dense = workloads::ttm_dense_parameters(shape);
+    const std::uint64_t macs = l.macs(network.batch);
+    const std::uint64_t dense_macs = l.gemm(network.batch).macs();
+    const std::string order =
+        std::string(workloads::ttm_order_name(l.tt_order)) + (l.tt_order_auto ? "" : " (set)");
+    j << (first ? "\n    " : ",\n    ") << "{\"name\": \"" << l.name << "\", \"source\": \""
+      << workloads::layer_type_name(l.tt_source) << "\", \"m\": " << factors_json(l.tt_m)
+      << ", \"n\": " << factors_json(l.tt_n) << ", \"ranks\": " << factors_json(l.tt_ranks)
+      << ", \"order\": \"" << workloads::ttm_order_name(l.tt_order)
+      << "\", \"parameters\": " << l.weight_elements() << ", \"dense_parameters\": " << dense
+      << ", \"forward_macs\": " << macs << ", \"dense_forward_macs\": " << dense_macs << "}";
+    c << i << ',' << l.name << ',' << workloads::layer_type_name(l.tt_source) << ','
+      << workloads::join_factors(l.tt_m) << ',' << workloads::join_factors(l.tt_n) << ','
+      << workloads::join_factors(l.tt_ranks) << ',' << order << ',' << l.weight_elements() << ','
+      << dense << ',' << macs << ',' << dense_macs << '\n';
+    first = false;
+  }
+  j << (first ? "]" : "\n  ]");
+  json = j.str();
+  csv = c.str();
+}
+
+/// "fc1=1;20;20;20;1 fc2=1;20;1": the ranks of every ttm layer.
+std::string ranks_text(const workloads::Network& network) {
+  std::string text;
+  for (const auto& l : network.layers) {
+    if (l.is_ttm())
+      text += (text.empty() ? "" : " ") + l.name + "=" + workloads::join_factors(l.tt_ranks);
+  }
+  return text;
 }
 
 }  // namespace
@@ -124,14 +175,18 @@ int run_command(int argc, const char* const* argv) {
       "bitwidth-schedule", po::value(&options.bitwidth_schedule),
       "per-layer widths from a schedule.csv written by `edgesim train` (same as --set "
       "workload.precision.schedule=FILE)")(
+      "rank-schedule", po::value(&options.rank_schedule),
+      "ttm ranks over iterations from a rank_schedule.csv (same as --set "
+      "workload.rank_schedule=FILE); each range of identical ranks is simulated once "
+      "(docs/tensorized.md)")(
       "topology", po::value(&topology),
       "a SCALE-Sim topology CSV as the workload (same as --workload FILE.csv)")(
       "topology-format", po::value(&options.topology_format)->default_value("auto"),
       "format of a topology CSV: conv, gemm or auto (decided by its header)")(
       "report", po::value(&reports)->composing(),
       "extra reports: scalesim (COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and "
-      "DETAILED_ACCESS_REPORT.csv in <out>/scalesim/)")(
-      "quiet,q", po::bool_switch(&quiet), "print nothing on success");
+      "DETAILED_ACCESS_REPORT.csv in <out>/scalesim/)")("quiet,q", po::bool_switch(&quiet),
+                                                        "print nothing on success");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(described).run(), vm);
@@ -156,8 +211,8 @@ int run_command(int argc, const char* const* argv) {
                            options.topology_format + "'");
   }
   RunSetup setup = prepare_run(options);
-  const std::string platform_name = options.config_file.empty() ? stem(options.platform)
-                                                                : setup.platform.name;
+  const std::string platform_name =
+      options.config_file.empty() ? stem(options.platform) : setup.platform.name;
   const std::string workload_name = setup.network.name;
 
   // The run directory is staged and renamed at the end, so a failed run never leaves a
@@ -205,8 +260,9 @@ int run_command(int argc, const char* const* argv) {
       }
       if (timeline) timeline->write_file((staging / "timeline.json").string());
     };
+    std::vector<platforms::RunResult> per_phase;
     const platforms::RunResult result =
-        simulate_phases(setup, staging.string(), vcd.get(), write_traces);
+        simulate_phases(setup, staging.string(), vcd.get(), write_traces, &per_phase);
     if (workloads::parse_scheme(setup.scheme) == workloads::Scheme::kRct &&
         !setup.schedule.rows.empty()) {
       workloads::quant::write_schedule_csv((staging / "schedule.csv").string(), setup.schedule);
@@ -219,8 +275,65 @@ int run_command(int argc, const char* const* argv) {
     for (const auto& phase : setup.phases) info.iterations += phase.iterations;
     info.simulated_phases = setup.phases.size();
     info.skipped_nodes = setup.network.skipped_nodes;
+    const workloads::Scheme scheme = workloads::parse_scheme(setup.scheme);
     info.param_memory_bytes = workloads::parameter_memory_bytes(
-        setup.network, setup.precision, workloads::parse_scheme(setup.scheme), setup.training);
+        setup.network, setup.phases.front().precision, scheme, setup.training);
+    // Memory of the data flowing through one iteration (first phase).
+    const workloads::ActivationMemory memory = workloads::activation_memory(
+        setup.network, setup.program, setup.platform.accelerator.container_bits);
+    info.extra_json.emplace_back("activation_memory_bytes",
+                                 std::to_string(memory.activation_bytes));
+    info.extra_json.emplace_back("intermediate_memory_bytes",
+                                 std::to_string(memory.intermediate_bytes));
+    bool tensorized = false;
+    for (const auto& l : setup.network.layers) tensorized = tensorized || l.is_ttm();
+    if (tensorized) {
+      std::string json, csv;
+      describe_ttm_layers(setup.network, json, csv);
+      info.extra_json.emplace_back("tensorized_layers", json);
+      write_text(staging / "tensorized.csv", csv);
+    }
+    if (setup.phases.size() > 1 || !setup.rank_schedule.rows.empty()) {
+      // Per phase, one iteration's figures: memory, traffic and energy as ranks (or widths)
+      // change.
+      std::ostringstream csv, json;
+      csv << "phase,first_iteration,iterations,ranks,param_memory_bytes,activation_memory_bytes,"
+             "intermediate_memory_bytes,macs,cycles,dram_read_bytes,dram_write_bytes,"
+             "dram_intermediate_bytes,energy_pj\n";
+      json << "[";
+      for (std::size_t i = 0; i < setup.phases.size() && i < per_phase.size(); ++i) {
+        const auto& phase = setup.phases[i];
+        const auto& network = setup.network_of(i);
+        const auto& r = per_phase[i];
+        const workloads::Program program = phase_program(setup, i);
+        const workloads::ActivationMemory m = workloads::activation_memory(
+            network, program, setup.platform.accelerator.container_bits);
+        const std::uint64_t params =
+            workloads::parameter_memory_bytes(network, phase.precision, scheme, setup.training);
+        const std::uint64_t intermediate_dram =
+            r.dram_bytes_by_class[static_cast<std::size_t>(workloads::TensorClass::kIntermediate)];
+        const double energy_pj = static_cast<double>(r.energy.total()) / 1000.0;
+        char energy[32];
+        std::snprintf(energy, sizeof(energy), "%.3f", energy_pj);
+        csv << i << ',' << phase.first_iteration << ',' << phase.iterations << ','
+            << ranks_text(network) << ',' << params << ',' << m.activation_bytes << ','
+            << m.intermediate_bytes << ',' << r.macs << ',' << r.total_cycles << ','
+            << r.dram_read_bytes << ',' << r.dram_write_bytes << ',' << intermediate_dram << ','
+            << energy << '\n';
+        json << (i ? ",\n    " : "\n    ") << "{\"first_iteration\": " << phase.first_iteration
+             << ", \"iterations\": " << phase.iterations << ", \"ranks\": \"" << ranks_text(network)
+             << "\", \"param_memory_bytes\": " << params
+             << ", \"activation_memory_bytes\": " << m.activation_bytes
+             << ", \"intermediate_memory_bytes\": " << m.intermediate_bytes
+             << ", \"macs\": " << r.macs << ", \"cycles\": " << r.total_cycles
+             << ", \"dram_read_bytes\": " << r.dram_read_bytes
+             << ", \"dram_write_bytes\": " << r.dram_write_bytes << ", \"energy_pj\": " << energy
+             << "}";
+      }
+      json << "\n  ]";
+      info.extra_json.emplace_back("phases", json.str());
+      write_text(staging / "phases.csv", csv.str());
+    }
     write_text(staging / "layers.csv", layers_csv(result));
     if (!reports.empty() && result.feasible) write_scalesim(staging / "scalesim", setup, result);
     info.sim_wall_seconds =
@@ -230,7 +343,14 @@ int run_command(int argc, const char* const* argv) {
     if (fs::exists(final_dir)) fs::remove(final_dir);
     fs::create_directories(final_dir.parent_path().empty() ? "." : final_dir.parent_path());
     fs::rename(staging, final_dir);
-    if (!quiet) print_summary(std::cout, info, result, setup.platform, final_dir.string());
+    if (!quiet) {
+      print_summary(std::cout, info, result, setup.platform, final_dir.string());
+      if (!setup.rank_schedule.rows.empty()) {
+        std::cout << "  rank phases    " << setup.phases.size()
+                  << " ranges of identical ranks and widths, per-iteration figures in "
+                     "phases.csv\n";
+      }
+    }
   } catch (...) {
     fs::remove_all(staging, ec);
     throw;

@@ -2,6 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <limits>
+#include <set>
+
 #include "platforms/scalesim_config.h"
 #include "sim/app/builtins.h"
 #include "workloads/network/onnx_import.h"
@@ -70,7 +74,145 @@ void load_named(sim::Config& config, const std::string& option, const std::strin
   throw sim::ConfigError(message + "; expected a built-in (" + list + ") or a YAML file path");
 }
 
+std::string join_names(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& n : names) text += (text.empty() ? "" : ", ") + n;
+  return text;
+}
+
+/// Applies the ranks a schedule gives at `iteration` to the network's ttm layers.
+void apply_ranks(workloads::Network& network, const workloads::RankSchedule& schedule,
+                 std::uint64_t iteration) {
+  for (auto& layer : network.layers) {
+    if (!layer.is_ttm()) continue;
+    if (const auto* row = schedule.find(layer.name, iteration)) layer.tt_ranks = row->ranks;
+  }
+}
+
+/// Checks that a rank schedule describes the workload's ttm layers: same names, same factors,
+/// ranks within max_rank.
+void check_rank_schedule(const workloads::RankSchedule& schedule, const workloads::Network& network,
+                         const std::string& file) {
+  std::vector<std::string> ttm_names;
+  for (const auto& l : network.layers) {
+    if (l.is_ttm()) ttm_names.push_back(l.name);
+  }
+  for (const auto& row : schedule.rows) {
+    const auto found =
+        std::find_if(network.layers.begin(), network.layers.end(),
+                     [&](const workloads::Layer& l) { return l.name == row.layer_name; });
+    if (found == network.layers.end() || !found->is_ttm()) {
+      throw sim::ConfigError(file + ": layer_name: must name a ttm layer of workload '" +
+                             network.name + "' (" +
+                             (ttm_names.empty() ? std::string("it has none; add workload.tensorize")
+                                                : join_names(ttm_names)) +
+                             "), got '" + row.layer_name + "'");
+    }
+    if (row.m != found->tt_m || row.n != found->tt_n) {
+      throw sim::ConfigError(
+          file + ": layer '" + row.layer_name + "': m and n must match the " +
+          "workload's tensorize factors m=" + workloads::join_factors(found->tt_m) +
+          " n=" + workloads::join_factors(found->tt_n) +
+          ", got m=" + workloads::join_factors(row.m) + " n=" + workloads::join_factors(row.n));
+    }
+    if (found->tt_max_rank != 0) {
+      for (const auto r : row.ranks) {
+        if (r > found->tt_max_rank) {
+          throw sim::ConfigError(file + ": layer '" + row.layer_name + "': ranks must not exceed " +
+                                 "its max_rank " + std::to_string(found->tt_max_rank) + ", got " +
+                                 workloads::join_factors(row.ranks));
+        }
+      }
+    }
+  }
+}
+
+/// Splits bitwidth phases and rank ranges at the union of their boundaries.
+std::vector<workloads::BitwidthPhase> merge_phases(
+    const std::vector<workloads::BitwidthPhase>& widths,
+    const std::vector<workloads::quant::IterationRange>& ranks) {
+  std::set<std::uint64_t> cuts;
+  std::uint64_t end = 0;
+  for (const auto& p : widths) {
+    cuts.insert(p.first_iteration);
+    end = std::max(end, p.first_iteration + p.iterations);
+  }
+  for (const auto& r : ranks) cuts.insert(r.begin);
+  std::vector<workloads::BitwidthPhase> merged;
+  for (auto it = cuts.begin(); it != cuts.end(); ++it) {
+    const auto next = std::next(it);
+    const std::uint64_t stop = next == cuts.end() ? end : *next;
+    if (stop <= *it) continue;
+    workloads::BitwidthPhase phase;
+    phase.first_iteration = *it;
+    phase.iterations = stop - *it;
+    for (const auto& p : widths) {
+      if (p.first_iteration <= *it && *it < p.first_iteration + p.iterations) {
+        phase.precision = p.precision;
+      }
+    }
+    merged.push_back(phase);
+  }
+  return merged;
+}
+
 }  // namespace
+
+workloads::TtmPlacement ttm_placement(const platforms::PlatformParams& platform, bool on_chip) {
+  workloads::TtmPlacement placement;
+  placement.container_bits = platform.accelerator.container_bits;
+  if (!on_chip) return placement;
+  const auto& sram = platform.accelerator.sram;
+  if (sram.organisation == "unified") {
+    placement.intermediate_bytes = sram.unified_bytes / 4;
+    placement.core_bytes = sram.unified_bytes / 4;
+  } else {
+    placement.intermediate_bytes = sram.ifmap_bytes / 2;
+    placement.core_bytes = sram.weight_bytes / 2;
+  }
+  return placement;
+}
+
+void choose_ttm_orders(workloads::Network& network, const platforms::PlatformParams& platform,
+                       const std::vector<workloads::LayerPrecision>& precision,
+                       workloads::Scheme scheme, const workloads::TrainingParams& training,
+                       const workloads::TtmPlacement& placement) {
+  const bool is_training = scheme != workloads::Scheme::kInference;
+  workloads::resolve_ttm_orders(network, is_training);
+  if (network.tt_order_by != "latency") return;
+  const workloads::TilerParams tiler = platforms::tiler_params(platform);
+  const double bytes_per_cycle =
+      platform.dram.peak_bandwidth_gbps() * 1e3 / platform.accelerator.clock_mhz;
+  for (std::uint32_t i = 0; i < network.layers.size(); ++i) {
+    auto& layer = network.layers[i];
+    if (!layer.is_ttm() || !layer.tt_order_auto) continue;
+    std::vector<workloads::TtmOrder> candidates = {workloads::TtmOrder::kRightToLeft,
+                                                   workloads::TtmOrder::kLeftToRight};
+    if (!is_training) candidates.push_back(workloads::TtmOrder::kRebuildDense);
+    workloads::TtmOrder best = layer.tt_order;
+    std::uint64_t best_cycles = std::numeric_limits<std::uint64_t>::max();
+    for (const auto order : candidates) {
+      layer.tt_order = order;
+      const workloads::Program program =
+          workloads::lower_program(network, precision, scheme, training, placement);
+      std::uint64_t cycles = 0;
+      for (const auto& op : program.ops) {
+        if (op.layer != i || op.kind != workloads::OpKind::kGemm) continue;
+        const platforms::PlannedProgram one =
+            platforms::plan_program(platform, network, workloads::Program{program.scheme, {op}});
+        const std::uint64_t c =
+            workloads::estimate_cycles(one.plans.front(), op, tiler, bytes_per_cycle);
+        cycles = c == std::numeric_limits<std::uint64_t>::max() ? c : cycles + c;
+        if (c == std::numeric_limits<std::uint64_t>::max()) break;
+      }
+      if (cycles < best_cycles) {
+        best_cycles = cycles;
+        best = order;
+      }
+    }
+    layer.tt_order = best;
+  }
+}
 
 RunSetup prepare_run(const RunOptions& options) {
   RunSetup setup;
@@ -91,6 +233,9 @@ RunSetup prepare_run(const RunOptions& options) {
     config.apply_override("workload.precision.schedule=" + options.bitwidth_schedule,
                           "--bitwidth-schedule");
   }
+  if (!options.rank_schedule.empty()) {
+    config.apply_override("workload.rank_schedule=" + options.rank_schedule, "--rank-schedule");
+  }
   for (const auto& assignment : options.sets) config.apply_override(assignment);
   if (options.vcd) config.apply_override("trace.vcd=true", "--vcd");
 
@@ -104,9 +249,28 @@ RunSetup prepare_run(const RunOptions& options) {
       workloads::parse_precision(workload.child("precision"), setup.network);
   setup.training = workloads::parse_training(root.child("training"));
   setup.precision = precision;
+  const bool ttm_on_chip = workload.get<bool>("tensorize_on_chip", true);
+  const std::string rank_file = workload.get<std::string>("rank_schedule", "");
   config.check_all_read();
 
   const workloads::Scheme scheme = workloads::parse_scheme(setup.scheme);
+  const bool training = scheme != workloads::Scheme::kInference;
+  setup.ttm_placement = ttm_placement(setup.platform, ttm_on_chip);
+  for (const auto& layer : setup.network.layers) {
+    if (!training || !layer.is_ttm() || layer.tt_order_auto ||
+        layer.tt_order != workloads::TtmOrder::kRebuildDense) {
+      continue;
+    }
+    const std::string what = "must be auto, left_to_right or right_to_left under the " +
+                             setup.scheme +
+                             " scheme (the core gradients need the partial products of a "
+                             "sequential order), got rebuild_dense";
+    const sim::ConfigNode tensorize = workload.child("tensorize");
+    if (tensorize.has(layer.name)) tensorize.child(layer.name).fail("order", what);
+    throw sim::ConfigError("workload: layer '" + layer.name + "': tt.order " + what);
+  }
+  choose_ttm_orders(setup.network, setup.platform, precision, scheme, setup.training,
+                    setup.ttm_placement);
   const std::string schedule_file = workload.child("precision").get<std::string>("schedule", "");
   if (scheme == workloads::Scheme::kRct && !schedule_file.empty()) {
     // A real run's schedule decides the widths, iteration by iteration.
@@ -119,12 +283,37 @@ RunSetup prepare_run(const RunOptions& options) {
   } else {
     setup.phases = {{0, setup.training.iterations, precision}};
   }
+  if (!rank_file.empty()) {
+    // Ranks change over iterations: each range of identical ranks (and widths) is one phase.
+    setup.rank_schedule = workloads::read_rank_schedule_csv(rank_file);
+    check_rank_schedule(setup.rank_schedule, setup.network, rank_file);
+    const std::uint64_t total = setup.rank_schedule.iteration_count();
+    std::uint64_t width_total = 0;
+    for (const auto& p : setup.phases) width_total += p.iterations;
+    if (scheme != workloads::Scheme::kRct) {
+      setup.phases = {{0, total, precision}};
+    } else if (width_total != total) {
+      throw sim::ConfigError(rank_file + ": covers " + std::to_string(total) +
+                             " iterations, the bitwidth schedule " + std::to_string(width_total) +
+                             "; they must agree (set training.iterations=" + std::to_string(total) +
+                             ")");
+    }
+    setup.phases = merge_phases(setup.phases, setup.rank_schedule.constant_rank_ranges());
+    for (const auto& phase : setup.phases) {
+      workloads::Network network = setup.network;
+      apply_ranks(network, setup.rank_schedule, phase.first_iteration);
+      choose_ttm_orders(network, setup.platform, phase.precision, scheme, setup.training,
+                        setup.ttm_placement);
+      setup.phase_networks.push_back(network);
+    }
+    setup.network = setup.phase_networks.front();
+  }
   setup.program = workloads::lower_program(setup.network, setup.phases.front().precision, scheme,
-                                           setup.training);
+                                           setup.training, setup.ttm_placement);
   if (setup.platform.sim.functional) {
     for (auto& op : setup.program.ops) {
       const auto& layer = setup.network.layers[op.layer];
-      if (layer.is_conv() || op.kind != workloads::OpKind::kGemm ||
+      if (layer.is_conv() || layer.is_ttm() || op.kind != workloads::OpKind::kGemm ||
           op.phase != workloads::Phase::kFwd) {
         continue;
       }

@@ -9,6 +9,7 @@
 #include "platforms/platform.h"
 #include "sim/core/config.h"
 #include "workloads/network/network.h"
+#include "workloads/network/rank_schedule.h"
 #include "workloads/training/program.h"
 #include "workloads/training/training.h"
 
@@ -25,6 +26,7 @@ struct RunOptions {
   std::string scalesim_config;           // a SCALE-Sim .cfg applied over the platform
   std::string bitwidth_schedule;         // schedule.csv from `edgesim train`
   std::string topology_format = "auto";  // for .csv workloads: conv | gemm | auto
+  std::string rank_schedule;             // rank_schedule.csv: ttm ranks over iterations
 };
 
 /// Everything a simulation needs, validated.
@@ -41,7 +43,31 @@ struct RunSetup {
   std::vector<workloads::BitwidthPhase> phases;
   /// rct: the per-layer widths the policy chose (schedule.csv).
   workloads::quant::BitwidthSchedule schedule;
+  /// SRAM the lowering may keep ttm cores and partial products in (docs/tensorized.md).
+  workloads::TtmPlacement ttm_placement;
+  /// With a rank schedule: the network of each phase (its ttm ranks and orders); empty when
+  /// every phase runs `network`. `network` is then phase 0's.
+  std::vector<workloads::Network> phase_networks;
+  /// The rank schedule read (empty without one).
+  workloads::RankSchedule rank_schedule;
+
+  /// The network phase `index` runs.
+  const workloads::Network& network_of(std::size_t index) const {
+    return phase_networks.empty() ? network : phase_networks.at(index);
+  }
 };
+
+/// The SRAM a platform lends to ttm layers: half the ifmap buffer for partial products and half
+/// the weight buffer for resident cores (a quarter of a unified buffer each); none when
+/// `on_chip` is false.
+workloads::TtmPlacement ttm_placement(const platforms::PlatformParams& platform, bool on_chip);
+
+/// Resolves the contraction order of every auto ttm layer of `network` for `scheme`: by MACs,
+/// or with network.tt_order_by == "latency" by the tiler's latency estimate on `platform`.
+void choose_ttm_orders(workloads::Network& network, const platforms::PlatformParams& platform,
+                       const std::vector<workloads::LayerPrecision>& precision,
+                       workloads::Scheme scheme, const workloads::TrainingParams& training,
+                       const workloads::TtmPlacement& placement);
 
 /// Loads, overrides, parses and validates; throws sim::ConfigError on any user mistake.
 RunSetup prepare_run(const RunOptions& options);

@@ -259,4 +259,27 @@ TilePlan plan_tiles(const Layer& layer, const GemmOp& op, const TilerParams& par
   return best;
 }
 
+std::uint64_t estimate_cycles(const TilePlan& plan, const GemmOp& op, const TilerParams& params,
+                              double dram_bytes_per_cycle) {
+  if (!plan.feasible) return std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t rows = std::max<std::uint32_t>(params.array_rows, 1);
+  const std::uint64_t cols = std::max<std::uint32_t>(params.array_cols, 1);
+  const std::uint64_t per_tile =
+      ceil_div(plan.tile_m, rows) * ceil_div(plan.tile_n, cols) * (plan.tile_k + rows + cols - 1);
+  const std::uint64_t compute = per_tile * plan.tile_count();
+  // Each on-chip operand's bytes (read once) come off the plan's traffic.
+  const std::uint64_t a = packed_bytes(op.shape.m * op.shape.k, op.a.bits, params.container_bits);
+  const std::uint64_t b = packed_bytes(op.shape.k * op.shape.n, op.b.bits, params.container_bits);
+  const std::uint64_t c = packed_bytes(op.shape.m * op.shape.n, op.c.bits, params.container_bits);
+  std::uint64_t bytes = plan.dram_read_bytes + plan.dram_write_bytes;
+  auto drop = [&](bool on_chip, std::uint64_t part) {
+    if (on_chip) bytes -= std::min(bytes, part);
+  };
+  drop(op.a_on_chip, a);
+  drop(op.b_on_chip, b);
+  drop(op.c_on_chip, c);
+  const double transfer = dram_bytes_per_cycle > 0 ? bytes / dram_bytes_per_cycle : 0.0;
+  return std::max(compute, static_cast<std::uint64_t>(transfer + 0.5));
+}
+
 }  // namespace workloads

@@ -71,4 +71,13 @@ GemmShape tile_gemm(const Layer& layer, const GemmOp& op, std::uint64_t tm, std:
 /// Chooses the plan with the least DRAM traffic among tile sizes that fit the buffers.
 TilePlan plan_tiles(const Layer& layer, const GemmOp& op, const TilerParams& params);
 
+/// The tiler's analytic latency of a plan in accelerator cycles, without simulating it: per
+/// tile, a systolic fold of ceil(tm / rows) x ceil(tn / cols) passes of (tk + rows + cols - 1)
+/// cycles; the op takes the longer of that compute time and its planned DRAM traffic at
+/// `dram_bytes_per_cycle` (transfers overlap compute under double buffering). Operands held on
+/// chip (op.*_on_chip) are left out of the traffic. Used to choose ttm contraction orders by
+/// latency (docs/tensorized.md).
+std::uint64_t estimate_cycles(const TilePlan& plan, const GemmOp& op, const TilerParams& params,
+                              double dram_bytes_per_cycle);
+
 }  // namespace workloads

@@ -1,5 +1,7 @@
 #include "workloads/training/program.h"
 
+#include "workloads/training/ttm_lowering.h"
+
 namespace workloads {
 
 const char* tensor_class_name(TensorClass cls) {
@@ -16,6 +18,8 @@ const char* tensor_class_name(TensorClass cls) {
       return "gradient";
     case TensorClass::kOptimizerState:
       return "optimizer_state";
+    case TensorClass::kIntermediate:
+      return "intermediate";
   }
   return "activation";
 }
@@ -74,6 +78,8 @@ const char* tensor_role_name(TensorRole role) {
       return "state0";
     case TensorRole::kState1:
       return "state1";
+    case TensorRole::kIntermediate:
+      return "intermediate";
   }
   return "input";
 }
@@ -90,6 +96,16 @@ Program lower_inference(const Network& network, const std::vector<LayerPrecision
     // A layer writes its output in the width the next layer reads.
     const NumberFormat out = i + 1 < network.layers.size() ? layer_precision(i + 1).a : p.a;
     if (!network.layers[i].runs_on_pe_array()) continue;
+    if (network.layers[i].is_ttm()) {
+      TtmFormats f;
+      f.input = ref(TensorClass::kActivation, p.a);
+      f.core = ref(TensorClass::kWeight, p.w);
+      f.output = ref(TensorClass::kActivation, out);
+      f.intermediate = ref(TensorClass::kIntermediate, p.a);
+      f.acc_bits = p.acc.bits;
+      append_ttm_forward(program.ops, network, i, Phase::kFwd, f, {}, false);
+      continue;
+    }
     GemmOp op;
     op.layer = i;
     op.phase = Phase::kFwd;

@@ -20,8 +20,9 @@ enum class TensorClass : std::uint8_t {
   kPsum,
   kGradient,
   kOptimizerState,
+  kIntermediate,  // partial products of a ttm layer's contraction steps (docs/tensorized.md)
 };
-inline constexpr std::size_t kTensorClassCount = 6;
+inline constexpr std::size_t kTensorClassCount = 7;
 const char* tensor_class_name(TensorClass cls);
 
 /// Which part of an iteration an op belongs to.
@@ -51,21 +52,24 @@ enum class OpKind : std::uint8_t { kGemm, kVector };
 /// Where an op's tensor lives, so the driver can give it a DRAM address: the layer that owns
 /// it and its role in that layer.
 enum class TensorRole : std::uint8_t {
-  kInput,       // the layer's input activation (the previous layer's output)
-  kOutput,      // the layer's output activation
-  kWeight,      // the weights GEMMs read (quantised copy under QAT)
-  kMaster,      // QAT's FP32 master weights
-  kWeightGrad,  // dW
-  kInputGrad,   // dX (the previous layer's output gradient)
-  kOutputGrad,  // dY
-  kState0,      // optimizer state (momentum, Adam's first moment)
-  kState1,      // Adam's second moment
+  kInput,         // the layer's input activation (the previous layer's output)
+  kOutput,        // the layer's output activation
+  kWeight,        // the weights GEMMs read (quantised copy under QAT)
+  kMaster,        // QAT's FP32 master weights
+  kWeightGrad,    // dW
+  kInputGrad,     // dX (the previous layer's output gradient)
+  kOutputGrad,    // dY
+  kState0,        // optimizer state (momentum, Adam's first moment)
+  kState1,        // Adam's second moment
+  kIntermediate,  // a ttm layer's partial products (each op addresses its part by offset)
 };
+inline constexpr std::size_t kTensorRoleCount = 10;
 
 /// One operand of a vector op.
 struct VectorOperand {
   TensorRef ref;
   TensorRole role = TensorRole::kInput;
+  bool on_chip = false;  // held in the accelerator's SRAM: no DRAM traffic
 };
 
 /// One op of a program. A GEMM computes C (m x n) = A (m x k) * B (k x n), repeated `groups`
@@ -84,6 +88,12 @@ struct GemmOp {
   TensorRole a_role = TensorRole::kInput, b_role = TensorRole::kWeight,
              c_role = TensorRole::kOutput;
   bool conv_geometry = true;  // A is read as a convolution input (halo), else a plain matrix
+  // Where in its (layer, role) region each operand starts, in elements: the cores of a ttm
+  // layer share the layer's weight region, its partial products the intermediate region.
+  std::uint64_t a_offset = 0, b_offset = 0, c_offset = 0;
+  // Operands held in the accelerator's SRAM across ops (no DRAM traffic): ttm intermediates
+  // and resident TT cores (docs/tensorized.md, "On chip or spilled").
+  bool a_on_chip = false, b_on_chip = false, c_on_chip = false;
   // Vector ops.
   std::string name;  // e.g. "relu", "sgd_momentum", "quantize"
   std::uint64_t elements = 0;

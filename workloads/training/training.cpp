@@ -1,5 +1,7 @@
 #include "workloads/training/training.h"
 
+#include <set>
+
 namespace workloads {
 
 TrainingParams parse_training(const sim::ConfigNode& node) {
@@ -67,13 +69,53 @@ std::uint32_t state_tensors(const std::string& optimizer) {
 
 }  // namespace
 
+TtmFormats ttm_formats(const Network& network, const std::vector<LayerPrecision>& precision,
+                       Scheme scheme, const TrainingParams& training, std::uint32_t layer) {
+  auto layer_formats = [&](std::size_t i) {
+    return formats(i < precision.size() ? precision[i] : LayerPrecision{}, scheme, training);
+  };
+  const SchemeFormats f = layer_formats(layer);
+  const std::size_t count = network.layers.size();
+  TtmFormats t;
+  t.input = ref(TensorClass::kActivation, f.a);
+  t.core = ref(TensorClass::kWeight, f.w);
+  t.output = ref(TensorClass::kActivation, layer + 1 < count ? layer_formats(layer + 1).a : f.a);
+  t.intermediate = ref(TensorClass::kIntermediate, f.a);
+  t.output_grad = ref(TensorClass::kGradient, f.g);
+  t.input_grad = ref(TensorClass::kGradient, layer > 0 ? layer_formats(layer - 1).g : f.g);
+  t.grad_intermediate = ref(TensorClass::kIntermediate, f.g);
+  t.core_grad = ref(TensorClass::kGradient, scheme == Scheme::kRct ? f.g : kFp32);
+  t.acc_bits = f.acc.bits;
+  if (scheme != Scheme::kInference) {
+    const std::string optimizer =
+        scheme == Scheme::kRct ? training.rct_optimizer : training.optimizer;
+    t.update_state_bits = std::uint64_t{f.state.bits} * state_tensors(optimizer);
+  }
+  return t;
+}
+
 Program lower_program(const Network& network, const std::vector<LayerPrecision>& precision,
-                      Scheme scheme, const TrainingParams& training) {
+                      Scheme scheme, const TrainingParams& training,
+                      const TtmPlacement& placement) {
   Program program;
   program.scheme = scheme;
   const std::size_t count = network.layers.size();
   auto layer_formats = [&](std::size_t i) {
     return formats(i < precision.size() ? precision[i] : LayerPrecision{}, scheme, training);
+  };
+  // Where each ttm layer's cores and partials live, decided once for the whole program.
+  const bool is_training = scheme != Scheme::kInference;
+  std::vector<TtmLayerPlacement> ttm_place(count);
+  std::uint64_t core_budget = placement.core_bytes;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (!network.layers[i].is_ttm()) continue;
+    ttm_place[i] = place_ttm_layer(network, i, ttm_formats(network, precision, scheme, training, i),
+                                   is_training, placement, core_budget);
+  }
+  auto ttm_forward = [&](std::uint32_t i, Phase phase) {
+    append_ttm_forward(program.ops, network, i, phase,
+                       ttm_formats(network, precision, scheme, training, i), ttm_place[i],
+                       is_training);
   };
   auto gemm_op = [&](std::uint32_t i, Phase phase) {
     GemmOp op;
@@ -112,7 +154,11 @@ Program lower_program(const Network& network, const std::vector<LayerPrecision>&
   // Layout layers (flatten, reshape, ...) only rename data; they cost nothing here.
   auto is_layout = [&](std::uint32_t i) { return network.layers[i].type == LayerType::kLayout; };
   for (std::uint32_t i = 0; i < count; ++i) {
-    if (!is_layout(i)) program.ops.push_back(forward(i, Phase::kFwd));
+    if (network.layers[i].is_ttm()) {
+      ttm_forward(i, Phase::kFwd);
+    } else if (!is_layout(i)) {
+      program.ops.push_back(forward(i, Phase::kFwd));
+    }
   }
   if (scheme == Scheme::kInference) return program;
 
@@ -154,10 +200,19 @@ Program lower_program(const Network& network, const std::vector<LayerPrecision>&
     const GemmShape fwd = layer.gemm(network.batch);
     if (training.recompute_activations && i > 0 && !is_layout(i - 1)) {
       // The saved input is not kept: the previous layer's forward runs again.
-      program.ops.push_back(forward(i - 1, Phase::kBwdData));
+      if (network.layers[i - 1].is_ttm()) {
+        ttm_forward(i - 1, Phase::kBwdData);
+      } else {
+        program.ops.push_back(forward(i - 1, Phase::kBwdData));
+      }
+    }
+    if (layer.is_ttm()) {
+      append_ttm_backward(program.ops, network, i,
+                          ttm_formats(network, precision, scheme, training, i), ttm_place[i],
+                          i > 0);
     }
     // Backward-data: dX (m x k) = dY (m x n) * W^T (n x k); not needed for the first layer.
-    if (i > 0) {
+    if (i > 0 && !layer.is_ttm()) {
       GemmOp op = gemm_op(i, Phase::kBwdData);
       // Grouped (depthwise) layers fold their groups into the rows: same MACs and operands.
       op.shape = {fwd.m * fwd.groups, fwd.k, fwd.n, 1};
@@ -172,7 +227,7 @@ Program lower_program(const Network& network, const std::vector<LayerPrecision>&
       program.ops.push_back(op);
     }
     // Backward-weight: dW (k x n) = X^T (k x m) * dY (m x n), reading the saved input again.
-    {
+    if (!layer.is_ttm()) {
       GemmOp op = gemm_op(i, Phase::kBwdWeight);
       op.shape = {fwd.k, fwd.n * fwd.groups, fwd.m, 1};
       op.a = ref(TensorClass::kActivation, f.a);
@@ -215,10 +270,87 @@ Program lower_program(const Network& network, const std::vector<LayerPrecision>&
         op.inputs.push_back({ref(TensorClass::kOptimizerState, f.state), role});
         op.outputs.push_back({ref(TensorClass::kOptimizerState, f.state), role});
       }
+      // Resident TT cores are updated where they are, with their gradients and state.
+      if (layer.is_ttm() && ttm_place[i].cores_on_chip) {
+        for (auto* list : {&op.inputs, &op.outputs}) {
+          for (auto& operand : *list) operand.on_chip = true;
+        }
+      }
       program.ops.push_back(op);
     }
   }
   return program;
+}
+
+ActivationMemory activation_memory(const Network& network, const Program& program,
+                                   std::uint32_t container_bits) {
+  ActivationMemory memory;
+  const bool training = program.scheme != Scheme::kInference;
+  const std::size_t count = network.layers.size();
+  std::vector<std::uint64_t> in(count, 0), out(count, 0), partial_peak(count, 0);
+  std::set<std::pair<std::uint32_t, std::uint64_t>> kept;  // (layer, offset) of kept partials
+  auto bytes = [&](std::uint64_t elements, const TensorRef& r) {
+    return packed_bytes(elements, r.bits, container_bits);
+  };
+  for (const auto& op : program.ops) {
+    const bool forward = op.phase == Phase::kFwd;
+    if (op.kind == OpKind::kVector) {
+      if (!forward) continue;
+      for (const auto& o : op.inputs) {
+        if (o.role == TensorRole::kInput) {
+          in[op.layer] = std::max(in[op.layer], bytes(op.elements, o.ref));
+        }
+      }
+      for (const auto& o : op.outputs) {
+        if (o.role == TensorRole::kOutput) {
+          out[op.layer] = std::max(out[op.layer], bytes(op.elements, o.ref));
+        }
+      }
+      continue;
+    }
+    const std::uint64_t a = bytes(op.shape.m * op.shape.k * op.shape.groups, op.a);
+    const std::uint64_t b = bytes(op.shape.k * op.shape.n * op.shape.groups, op.b);
+    const std::uint64_t c = bytes(op.shape.m * op.shape.n * op.shape.groups, op.c);
+    if (forward && op.a_role == TensorRole::kInput) {
+      const Layer& layer = network.layers[op.layer];
+      in[op.layer] = std::max(in[op.layer], op.conv_geometry && layer.is_conv()
+                                                ? bytes(layer.input_elements(network.batch), op.a)
+                                                : a);
+    }
+    if (forward && op.c_role == TensorRole::kOutput) out[op.layer] = std::max(out[op.layer], c);
+    if (training) {
+      // Every partial a step writes is kept for the core gradients.
+      if (op.c_role == TensorRole::kIntermediate && kept.insert({op.layer, op.c_offset}).second) {
+        memory.intermediate_bytes += c;
+      }
+    } else {
+      std::uint64_t pair = 0;
+      if (op.a_role == TensorRole::kIntermediate) pair += a;
+      if (op.b_role == TensorRole::kIntermediate) pair += b;
+      if (op.c_role == TensorRole::kIntermediate) pair += c;
+      partial_peak[op.layer] = std::max(partial_peak[op.layer], pair);
+    }
+  }
+  if (training) {
+    bool first = true;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (first && in[i] > 0) {
+        memory.activation_bytes += in[i];
+        first = false;
+      }
+      memory.activation_bytes += out[i];
+    }
+    return memory;
+  }
+  std::uint64_t peak = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (in[i] + out[i] + partial_peak[i] > peak) {
+      peak = in[i] + out[i] + partial_peak[i];
+      memory.activation_bytes = in[i] + out[i];
+      memory.intermediate_bytes = partial_peak[i];
+    }
+  }
+  return memory;
 }
 
 std::uint64_t parameter_memory_bytes(const Network& network,

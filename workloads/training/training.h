@@ -12,6 +12,7 @@
 #include "workloads/training/precision.h"
 #include "workloads/training/program.h"
 #include "workloads/training/rct_trajectory.h"
+#include "workloads/training/ttm_lowering.h"
 
 namespace workloads {
 
@@ -33,8 +34,28 @@ Scheme parse_scheme(const std::string& name);
 
 /// One iteration of `scheme` over `network` with per-layer `precision` (weights of a layer in
 /// rct and qat use its w format; fp32 ignores precision). Inference is the forward pass only.
+/// ttm layers become their contraction steps (ttm_lowering.h); `placement` says how much SRAM
+/// may keep their cores and partial products (default: none, everything through DRAM).
+/// Training needs every ttm layer in a sequential order (std::invalid_argument otherwise).
 Program lower_program(const Network& network, const std::vector<LayerPrecision>& precision,
-                      Scheme scheme, const TrainingParams& training);
+                      Scheme scheme, const TrainingParams& training,
+                      const TtmPlacement& placement = {});
+
+/// The formats a ttm layer's ops use under a scheme (what lower_program uses).
+TtmFormats ttm_formats(const Network& network, const std::vector<LayerPrecision>& precision,
+                       Scheme scheme, const TrainingParams& training, std::uint32_t layer);
+
+/// Memory the data flowing through an iteration takes, from its program.
+struct ActivationMemory {
+  std::uint64_t activation_bytes = 0;    // layer inputs and outputs
+  std::uint64_t intermediate_bytes = 0;  // ttm partial products
+  std::uint64_t total() const { return activation_bytes + intermediate_bytes; }
+};
+/// Inference: the largest layer (its input, output and the largest pair of partials a step
+/// reads and writes). Training: every output saved for the backward pass plus the first
+/// input, and every kept ttm partial (forward and backward data).
+ActivationMemory activation_memory(const Network& network, const Program& program,
+                                   std::uint32_t container_bits = 0);
 
 /// Parameter memory of a scheme in bytes: every copy of the weights the scheme keeps, plus
 /// optimizer state.
