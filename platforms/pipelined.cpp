@@ -87,7 +87,12 @@ PipelineParams parse_pipeline(const sim::ConfigNode& node) {
     if (v > 64) r.fail(key, "must be a width from 0 to 64, got " + r.raw(key));
     return static_cast<std::uint32_t>(v);
   };
-  p.rules.lut_mult_max_bits = bits("lut_mult_max_bits", p.rules.lut_mult_max_bits);
+  p.rules.lut_mult_max_product =
+      static_cast<std::uint32_t>(r.get<std::uint64_t>("lut_mult_max_product", 16));
+  if (p.rules.lut_mult_max_product > 4096) {
+    r.fail("lut_mult_max_product",
+           "must be at most 4096 (0: no LUT multipliers), got " + r.raw("lut_mult_max_product"));
+  }
   p.rules.luts_per_bit_product =
       r.get_in_range("luts_per_bit_product", p.rules.luts_per_bit_product, 0.01, 100.0);
   p.rules.dsp_pack4_max_bits = bits("dsp_pack4_max_bits", p.rules.dsp_pack4_max_bits);

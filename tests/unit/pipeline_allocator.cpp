@@ -70,7 +70,7 @@ TEST(PipelineAllocator, PresetsHaveDataSheetCounts) {
 }
 
 TEST(PipelineAllocator, MultiplierCostsFollowBitRules) {
-  // 4 bits and below: LUTs, w * a per multiply with the default rule.
+  // Up to 16 partial-product bits (4 x 4): LUTs, w * a per multiply with the default rule.
   auto m4 = workloads::multiplier_cost(4, 4);
   EXPECT_TRUE(m4.in_luts);
   EXPECT_EQ(m4.luts, 16u);
@@ -84,14 +84,19 @@ TEST(PipelineAllocator, MultiplierCostsFollowBitRules) {
   EXPECT_EQ(workloads::multipliers_resources(5, 8, 8).luts, 0u);
   EXPECT_EQ(workloads::multipliers_resources(10, 4, 4).luts, 160u);
   EXPECT_EQ(workloads::multipliers_resources(10, 4, 4).dsps, 0u);
-  // 4 x 8: the wider operand decides, so DSPs.
+  // 4 x 8 has 32 partial-product bits: DSPs. A binary or 2-bit weight with 8-bit activations
+  // is an adder-sized LUT circuit.
   EXPECT_FALSE(workloads::multiplier_cost(4, 8).in_luts);
+  EXPECT_TRUE(workloads::multiplier_cost(1, 8).in_luts);
+  EXPECT_EQ(workloads::multiplier_cost(1, 8).luts, 8u);
+  EXPECT_EQ(workloads::multiplier_cost(8, 2).luts, 16u);
+  EXPECT_FALSE(workloads::multiplier_cost(8, 3).in_luts);
   // 16 bits: one product per DSP; 32 bits: several DSPs per product.
   EXPECT_EQ(workloads::multipliers_resources(3, 16, 16).dsps, 3u);
   EXPECT_EQ(workloads::multiplier_cost(32, 32).dsps_per_group, 4u);  // ceil(32/25)*ceil(32/18)
   // With LUT multipliers disabled, four 4-bit products share one DSP.
   ResourceRules dsp_only;
-  dsp_only.lut_mult_max_bits = 0;
+  dsp_only.lut_mult_max_product = 0;
   EXPECT_EQ(workloads::multiplier_cost(4, 4, dsp_only).products_per_dsp, 4u);
   EXPECT_EQ(workloads::multipliers_resources(9, 4, 4, dsp_only).dsps, 3u);
   // The LUT rule is a parameter.

@@ -60,7 +60,7 @@ MultiplierCost multiplier_cost(std::uint32_t w_bits, std::uint32_t a_bits,
   MultiplierCost cost;
   const std::uint32_t wide = std::max(w_bits, a_bits);
   const std::uint32_t narrow = std::min(w_bits, a_bits);
-  if (wide <= rules.lut_mult_max_bits) {
+  if (std::uint64_t{w_bits} * a_bits <= rules.lut_mult_max_product) {
     cost.in_luts = true;
     cost.luts = static_cast<std::uint64_t>(
         std::ceil(rules.luts_per_bit_product * static_cast<double>(w_bits) * a_bits));

@@ -33,11 +33,12 @@ constexpr std::uint64_t kBram36Bits = 36ull * 1024;
 
 /// The rules that turn bitwidths into resources. Defaults are documented in docs/ull.md.
 struct ResourceRules {
-  // A w x a multiplier with max(w, a) <= lut_mult_max_bits is built from LUTs, costing
+  // A w x a multiplier with w * a <= lut_mult_max_product partial-product bits is built from
+  // LUTs (4 x 4, 8 x 2, 8 x 1: a 1-bit weight only adds or subtracts), costing
   // ceil(luts_per_bit_product * w * a) LUTs (an array multiplier has w x a partial-product bits).
-  std::uint32_t lut_mult_max_bits = 4;
+  std::uint32_t lut_mult_max_product = 16;
   double luts_per_bit_product = 1.0;
-  // Wider multipliers use DSP blocks. max(w, a) <= dsp_pack4_max_bits packs four products per
+  // Larger multipliers use DSP blocks. max(w, a) <= dsp_pack4_max_bits packs four products per
   // DSP, <= dsp_pack2_max_bits two (INT8 packing with a shared operand), else one; operands
   // wider than the DSP's multiplier (dsp_a_bits x dsp_b_bits) take several DSPs.
   std::uint32_t dsp_pack4_max_bits = 4;
