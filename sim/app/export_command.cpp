@@ -34,7 +34,8 @@ constexpr const char* kDescription =
     "SCALE-Sim has no padding, batch, groups or vector ops: a padded layer becomes the input\n"
     "that gives the same output size, every instance (batch sample, group, head) is its own\n"
     "row, depthwise layers are named *_DP in the conv format and one row per channel in the\n"
-    "gemm format, and vector/layout layers are left out (listed on stderr).\n\nOptions";
+    "gemm format, vector/layout layers are left out (listed on stderr), and a tensorised (ttm)\n"
+    "layer becomes one row per contraction step (<name>_tt1, _tt2, ...).\n\nOptions";
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
@@ -108,6 +109,13 @@ std::uint64_t scalesim_ifmap(std::uint64_t out, std::uint32_t kernel, std::uint3
   return (out - 1) * stride + kernel;
 }
 
+/// The forward contraction steps of a ttm layer (SCALE-Sim has no TT layers: each step is one
+/// matrix product).
+std::vector<workloads::TtmStep> ttm_steps(const workloads::Layer& layer, std::uint32_t batch) {
+  return workloads::ttm_forward_steps(layer.tt_shape(), layer.tt_order,
+                                      workloads::ttm_batch_rows(layer, batch));
+}
+
 std::string conv_csv(const workloads::Network& network, std::vector<std::string>& left_out) {
   std::ostringstream out;
   out << "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
@@ -119,6 +127,15 @@ std::string conv_csv(const workloads::Network& network, std::vector<std::string>
     }
     const bool depthwise = layer.type == workloads::LayerType::kDepthwiseConv2d;
     const std::string base = scalesim_name(layer.name, depthwise);
+    if (layer.is_ttm()) {
+      // One matrix product per contraction step, in the layer's order.
+      std::size_t s = 0;
+      for (const auto& step : ttm_steps(layer, network.batch)) {
+        out << base << "_tt" << ++s << "," << step.gemm_m << "," << step.gemm_k << ",1,"
+            << step.gemm_k << ",1," << step.gemm_n << ",1,\n";
+      }
+      continue;
+    }
     if (!layer.is_conv()) {
       // A matrix product as SCALE-Sim reads a GEMM: ifmap M x K, one 1 x K filter per column;
       // batch and repeated products are more rows of M.
@@ -149,8 +166,16 @@ std::string gemm_csv(const workloads::Network& network, std::vector<std::string>
       left_out.push_back(layer.name);
       continue;
     }
-    const workloads::GemmShape g = layer.gemm(network.batch);
     const std::string base = scalesim_name(layer.name, false);
+    if (layer.is_ttm()) {
+      std::size_t s = 0;
+      for (const auto& step : ttm_steps(layer, network.batch)) {
+        out << base << "_tt" << ++s << "," << step.gemm_m << "," << step.gemm_n << ","
+            << step.gemm_k << ",\n";
+      }
+      continue;
+    }
+    const workloads::GemmShape g = layer.gemm(network.batch);
     for (std::uint64_t group = 0; group < g.groups; ++group) {
       const std::string name =
           g.groups == 1 ? base : base + "_ch" + std::to_string(group);  // depthwise channels
