@@ -292,7 +292,9 @@ RunResult simulate_pipelined(const PlatformParams& params, const workloads::Netw
 
     // Bits moved in the stage's memories over the run.
     const double frames = spec.frames;
-    const double weight_read_bits = static_cast<double>(st.macs) * s.bits.w_bits;
+    // A weight read feeds the pw pixels computed together; an activation read the po filters.
+    const double weight_read_bits =
+        static_cast<double>(ceil_div(st.macs, std::max(1u, s.pw))) * s.bits.w_bits;
     const double act_read_bits =
         static_cast<double>(ceil_div(s.macs, s.po)) * frames * s.bits.a_bits;
     const double act_write_bits =
