@@ -1,5 +1,5 @@
-// `edgesim compare`: the same platform and workload under several schemes, each simulated in
-// its own process, side by side.
+// `edgesim compare`: the same platform and workload under several schemes, or one workload dense
+// and tensorised (--tensorize), each simulated in its own process, side by side.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +44,19 @@ constexpr Metric kMetrics[] = {
     {"dram_gradient_bytes", "DRAM gradient bytes", "bytes"},
     {"dram_optimizer_state_bytes", "DRAM optimizer state bytes", "bytes"},
 };
+/// The figures of a dense vs tensorised comparison (docs/tensorized.md), per iteration.
+constexpr Metric kTensorizeMetrics[] = {
+    {"param_memory_bytes", "parameter memory", "bytes"},
+    {"activation_memory_bytes", "peak activation memory", "bytes"},
+    {"intermediate_memory_bytes", "peak ttm intermediate memory", "bytes"},
+    {"data_memory_bytes", "peak activation + intermediate memory", "bytes"},
+    {"dram_bytes_per_iteration", "DRAM traffic per iteration", "bytes"},
+    {"param_dram_bytes", "parameter DRAM traffic (weights + masters)", "bytes"},
+    {"dram_intermediate_bytes", "DRAM ttm intermediate bytes", "bytes"},
+    {"macs_per_iteration", "MACs per iteration", "MACs"},
+    {"cycles_per_iteration", "cycles per iteration", "cycles"},
+    {"energy_pj_per_iteration", "energy per iteration", "pJ"},
+};
 
 std::string read_text(const fs::path& file) {
   std::ifstream in(file);
@@ -69,8 +82,8 @@ std::map<std::string, double> figures(const std::string& summary) {
   const std::size_t dram_block = summary.find("\"dram_bytes_by_tensor_class\"");
   const std::size_t energy_block = summary.find("\"energy_pj\"");
   const std::size_t class_block = summary.find("\"by_tensor_class\"", energy_block);
-  for (const char* cls :
-       {"weight", "master_weight", "activation", "psum", "gradient", "optimizer_state"}) {
+  for (const char* cls : {"weight", "master_weight", "activation", "psum", "gradient",
+                          "optimizer_state", "intermediate"}) {
     f[std::string("dram_") + cls + "_bytes"] = json_number(summary, cls, dram_block);
   }
   f["param_memory_bytes"] = json_number(summary, "param_memory_bytes");
@@ -81,6 +94,14 @@ std::map<std::string, double> figures(const std::string& summary) {
   f["total_energy_pj"] = json_number(summary, "total", energy_block);
   const double iterations = std::max(1.0, json_number(summary, "iterations"));
   f["cycles_per_iteration"] = json_number(summary, "total_cycles") / iterations;
+  f["activation_memory_bytes"] = json_number(summary, "activation_memory_bytes");
+  f["intermediate_memory_bytes"] = json_number(summary, "intermediate_memory_bytes");
+  f["data_memory_bytes"] = f["activation_memory_bytes"] + f["intermediate_memory_bytes"];
+  f["dram_bytes_per_iteration"] =
+      (json_number(summary, "dram_read_bytes") + json_number(summary, "dram_write_bytes")) /
+      iterations;
+  f["macs_per_iteration"] = json_number(summary, "macs") / iterations;
+  f["energy_pj_per_iteration"] = f["total_energy_pj"] / iterations;
   return f;
 }
 
@@ -122,6 +143,7 @@ std::string svg_bars(const Metric& metric, const std::vector<std::string>& schem
 
 int compare_command(int argc, const char* const* argv) {
   std::string schemes_text = "fp32,qat,rct";
+  std::string tensorize_file;
   RunOptions options;
   std::string out_dir;
   std::vector<std::string> scheme_sets;
@@ -132,7 +154,11 @@ int compare_command(int argc, const char* const* argv) {
       "Runs the same platform and workload under several schemes, each in its own process, and "
       "compares parameter memory, data movement, energy and cycles side by side.\n"
       "Example: edgesim compare --schemes fp32,qat,rct --workload lenet5 "
-      "--set workload.precision.w_bits=8 --out runs/cmp\n\nOptions");
+      "--set workload.precision.w_bits=8 --out runs/cmp\n"
+      "With --tensorize FILE it compares the workload dense against its tensorised variant "
+      "under one scheme (docs/tensorized.md):\n"
+      "  edgesim compare --platform tt_edge --workload mlp --schemes fp32 "
+      "--tensorize examples/tensorized/mlp_tt20.yaml\n\nOptions");
   described.add_options()("help,h", "show this help")(
       "schemes", po::value(&schemes_text)->default_value(schemes_text),
       "comma-separated schemes: inference, fp32, qat, rct")(
@@ -148,6 +174,10 @@ int compare_command(int argc, const char* const* argv) {
       "scheme-set", po::value(&scheme_sets)->composing(),
       "override a key for one scheme only (repeatable), SCHEME:key.path=value, e.g. "
       "--scheme-set rct:workload.precision.w_bits=6")(
+      "tensorize", po::value(&tensorize_file),
+      "a YAML file with tensorize: (and optionally tensorize_order_by, tensorize_on_chip) "
+      "applied to the workload: compares variants 'dense' and 'tensorized' under the one "
+      "scheme --schemes names (default fp32)")(
       "out,o", po::value(&out_dir), "output directory (default runs/compare-<workload>)")(
       "jobs,j", po::value(&jobs)->default_value(jobs), "schemes simulated at once")(
       "quiet,q", po::bool_switch(&quiet), "print nothing on success");
@@ -163,6 +193,7 @@ int compare_command(int argc, const char* const* argv) {
     std::cout << described << "\n";
     return 0;
   }
+  if (!tensorize_file.empty() && vm["schemes"].defaulted()) schemes_text = "fp32";
   std::vector<std::string> schemes;
   std::stringstream list(schemes_text);
   for (std::string s; std::getline(list, s, ',');) {
@@ -176,7 +207,27 @@ int compare_command(int argc, const char* const* argv) {
     }
     schemes.push_back(s);
   }
-  if (schemes.size() < 2) throw sim::ConfigError("--schemes: expected at least two schemes");
+  // The compared variants: one per scheme, or dense and tensorised under one scheme.
+  std::map<std::string, std::string> scheme_of;
+  std::map<std::string, std::vector<std::string>> variant_args;
+  if (!tensorize_file.empty()) {
+    if (schemes.size() != 1) {
+      throw sim::ConfigError(
+          "--schemes: --tensorize compares dense and tensorised under one "
+          "scheme, got '" +
+          schemes_text + "'");
+    }
+    if (!scheme_sets.empty()) {
+      throw sim::ConfigError("--scheme-set: not available with --tensorize; use --set");
+    }
+    const std::string scheme = schemes.front();
+    schemes = {"dense", "tensorized"};
+    scheme_of = {{"dense", scheme}, {"tensorized", scheme}};
+    variant_args["tensorized"] = {"--tensorize", tensorize_file};
+  } else {
+    if (schemes.size() < 2) throw sim::ConfigError("--schemes: expected at least two schemes");
+    for (const auto& s : schemes) scheme_of[s] = s;
+  }
 
   // Per-scheme overrides follow the common ones.
   std::map<std::string, std::vector<std::string>> extra_sets;
@@ -193,7 +244,8 @@ int compare_command(int argc, const char* const* argv) {
   std::string workload_name;
   for (const auto& s : schemes) {
     RunOptions check = options;
-    check.scheme = s;
+    check.scheme = scheme_of[s];
+    if (!variant_args[s].empty()) check.tensorize_file = tensorize_file;
     for (const auto& set : extra_sets[s]) check.sets.push_back(set);
     workload_name = prepare_run(check).network.name;
   }
@@ -218,13 +270,14 @@ int compare_command(int argc, const char* const* argv) {
                                        "--workload",
                                        options.workload,
                                        "--scheme",
-                                       s,
+                                       scheme_of[s],
                                        "--out",
                                        (fs::path(out_dir) / s).string()};
       if (!options.bitwidth_schedule.empty()) {
         args.push_back("--bitwidth-schedule");
         args.push_back(options.bitwidth_schedule);
       }
+      for (const auto& a : variant_args[s]) args.push_back(a);
       for (const auto* list : {&options.sets, &extra_sets[s]}) {
         for (const auto& set : *list) {
           args.push_back("--set");
@@ -267,22 +320,26 @@ int compare_command(int argc, const char* const* argv) {
     all[s] = figures(summary);
   }
 
+  const std::vector<Metric> metrics =
+      tensorize_file.empty()
+          ? std::vector<Metric>(std::begin(kMetrics), std::end(kMetrics))
+          : std::vector<Metric>(std::begin(kTensorizeMetrics), std::end(kTensorizeMetrics));
   // compare.csv: one row per scheme; compare.json adds savings of every scheme against every
   // other; compare.html draws one bar chart per figure.
   std::ostringstream csv, json, html;
   csv << "scheme";
-  for (const auto& m : kMetrics) csv << ',' << m.key;
+  for (const auto& m : metrics) csv << ',' << m.key;
   csv << '\n';
   for (const auto& s : schemes) {
     csv << s;
-    for (const auto& m : kMetrics) csv << ',' << fixed(all[s][m.key], 3);
+    for (const auto& m : metrics) csv << ',' << fixed(all[s][m.key], 3);
     csv << '\n';
   }
   json << "{\n  \"schemes\": {";
   for (std::size_t i = 0; i < schemes.size(); ++i) {
     json << (i ? ",\n" : "\n") << "    \"" << schemes[i] << "\": {";
     bool first = true;
-    for (const auto& m : kMetrics) {
+    for (const auto& m : metrics) {
       json << (first ? "" : ", ") << '"' << m.key << "\": " << fixed(all[schemes[i]][m.key], 3);
       first = false;
     }
@@ -295,7 +352,7 @@ int compare_command(int argc, const char* const* argv) {
       if (a == b) continue;
       json << (first_pair ? "\n" : ",\n") << "    \"" << a << "_vs_" << b << "\": {";
       bool first = true;
-      for (const auto& m : kMetrics) {
+      for (const auto& m : metrics) {
         json << (first ? "" : ", ") << '"' << m.key
              << "\": " << fixed(savings(all[a][m.key], all[b][m.key]), 3);
         first = false;
@@ -312,13 +369,13 @@ int compare_command(int argc, const char* const* argv) {
        << "<h1>" << workload_name << ": " << schemes_text << "</h1><table><tr><th>figure</th>";
   for (const auto& s : schemes) html << "<th>" << s << "</th>";
   html << "</tr>";
-  for (const auto& m : kMetrics) {
+  for (const auto& m : metrics) {
     html << "<tr><td style='text-align:left'>" << m.label << " (" << m.unit << ")</td>";
     for (const auto& s : schemes) html << "<td>" << fixed(all[s][m.key], 0) << "</td>";
     html << "</tr>";
   }
   html << "</table>\n";
-  for (const auto& m : kMetrics) html << svg_bars(m, schemes, all);
+  for (const auto& m : metrics) html << svg_bars(m, schemes, all);
   html << "</body></html>\n";
   std::ofstream(fs::path(out_dir) / "compare.csv") << csv.str();
   std::ofstream(fs::path(out_dir) / "compare.json") << json.str();
@@ -329,12 +386,27 @@ int compare_command(int argc, const char* const* argv) {
     std::printf("  %-50s", "figure");
     for (const auto& s : schemes) std::printf(" %16s", s.c_str());
     std::printf("\n");
-    for (const auto& m : kMetrics) {
+    for (const auto& m : metrics) {
       std::printf("  %-50s", (std::string(m.label) + " (" + m.unit + ")").c_str());
       for (const auto& s : schemes) std::printf(" %16.0f", all[s][m.key]);
       std::printf("\n");
     }
-    for (std::size_t i = 0; i < schemes.size(); ++i) {
+    if (!tensorize_file.empty()) {
+      const auto& t = all["tensorized"];
+      const auto& d = all["dense"];
+      auto ratio = [](double a, double b) { return b != 0 ? a / b : 0.0; };
+      std::printf(
+          "  tensorized vs dense (%s): parameter memory %.1fx smaller, activation + "
+          "intermediate memory %.2fx, DRAM traffic %.2fx, MACs %.2fx, cycles %.2fx, energy "
+          "%.2fx per iteration\n",
+          scheme_of["dense"].c_str(), ratio(d.at("param_memory_bytes"), t.at("param_memory_bytes")),
+          ratio(t.at("data_memory_bytes"), d.at("data_memory_bytes")),
+          ratio(t.at("dram_bytes_per_iteration"), d.at("dram_bytes_per_iteration")),
+          ratio(t.at("macs_per_iteration"), d.at("macs_per_iteration")),
+          ratio(t.at("cycles_per_iteration"), d.at("cycles_per_iteration")),
+          ratio(t.at("energy_pj_per_iteration"), d.at("energy_pj_per_iteration")));
+    }
+    for (std::size_t i = 0; i < schemes.size() && tensorize_file.empty(); ++i) {
       for (std::size_t j = i + 1; j < schemes.size(); ++j) {
         const auto& a = schemes[j];
         const auto& b = schemes[i];

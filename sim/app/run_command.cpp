@@ -175,6 +175,9 @@ int run_command(int argc, const char* const* argv) {
       "bitwidth-schedule", po::value(&options.bitwidth_schedule),
       "per-layer widths from a schedule.csv written by `edgesim train` (same as --set "
       "workload.precision.schedule=FILE)")(
+      "tensorize", po::value(&options.tensorize_file),
+      "a YAML file with tensorize: (and optionally tensorize_order_by, tensorize_on_chip) "
+      "merged into the workload, e.g. examples/tensorized/mlp_tt20.yaml (docs/tensorized.md)")(
       "rank-schedule", po::value(&options.rank_schedule),
       "ttm ranks over iterations from a rank_schedule.csv (same as --set "
       "workload.rank_schedule=FILE); each range of identical ranks is simulated once "

@@ -225,6 +225,20 @@ RunSetup prepare_run(const RunOptions& options) {
     load_named(config, "--workload", "workload", options.workload, "workload",
                options.topology_format, options.sets);
   }
+  if (!options.tensorize_file.empty()) {
+    // Only the tensorize keys: the file turns the workload into its tensorised variant.
+    sim::Config check;
+    check.load_file(options.tensorize_file);
+    for (const auto& key : check.root().given_keys()) {
+      if (key != "tensorize" && key != "tensorize_order_by" && key != "tensorize_on_chip") {
+        check.root().fail(key,
+                          "--tensorize files hold only tensorize, tensorize_order_by and "
+                          "tensorize_on_chip, got '" +
+                              key + "'");
+      }
+    }
+    config.load_file(options.tensorize_file, "workload");
+  }
   if (!options.scalesim_config.empty()) {
     platforms::apply_scalesim_config(options.scalesim_config, config);
   }

@@ -27,6 +27,7 @@ struct RunOptions {
   std::string bitwidth_schedule;         // schedule.csv from `edgesim train`
   std::string topology_format = "auto";  // for .csv workloads: conv | gemm | auto
   std::string rank_schedule;             // rank_schedule.csv: ttm ranks over iterations
+  std::string tensorize_file;  // YAML with tensorize: (and tensorize_*) merged into the workload
 };
 
 /// Everything a simulation needs, validated.
