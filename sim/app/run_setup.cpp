@@ -271,6 +271,13 @@ RunSetup prepare_run(const RunOptions& options) {
   const bool training = scheme != workloads::Scheme::kInference;
   setup.ttm_placement = ttm_placement(setup.platform, ttm_on_chip);
   for (const auto& layer : setup.network.layers) {
+    if (layer.is_ttm() && setup.platform.accelerator.type != "systolic") {
+      root.child("accelerator")
+          .fail("type", "must be systolic to run tensorised (ttm) layers such as '" + layer.name +
+                            "', got " + setup.platform.accelerator.type);
+    }
+  }
+  for (const auto& layer : setup.network.layers) {
     if (!training || !layer.is_ttm() || layer.tt_order_auto ||
         layer.tt_order != workloads::TtmOrder::kRebuildDense) {
       continue;

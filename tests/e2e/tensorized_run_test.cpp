@@ -151,6 +151,13 @@ TEST_F(TensorizedRun, BadTensorizeKeysExitTwoWithOneLine) {
   EXPECT_EQ(rebuild.exit_code, 2);
   EXPECT_NE(rebuild.err.find("workload.tensorize.fc1.order"), std::string::npos) << rebuild.err;
   EXPECT_FALSE(fs::exists(dir_ + "/bad3"));
+  // The pipelined accelerator has no engine for TT contractions.
+  const auto pipelined =
+      e2e::run_edgesim("run -q --platform ull_z7020 --workload tt_mlp --out '" + dir_ + "/bad4'");
+  EXPECT_EQ(pipelined.exit_code, 2);
+  EXPECT_NE(pipelined.err.find("accelerator.type: must be systolic to run tensorised (ttm) layers"),
+            std::string::npos)
+      << pipelined.err;
 }
 
 }  // namespace

@@ -581,8 +581,9 @@ Network parse_network(const sim::ConfigNode& workload) {
       for (const auto& l : network.layers) {
         if (!l.runs_on_pe_array()) continue;
         candidates.push_back(l.name);
-        list += (list.empty() ? "" : ", ") + l.name;
+        if (candidates.size() <= 8) list += (list.empty() ? "" : ", ") + l.name;
       }
+      if (candidates.size() > 8) list += ", ... " + std::to_string(candidates.size()) + " in all";
       const std::string suggestion = sim::closest_match(name, candidates);
       tensorize.fail(name, "must name a layer of the network (" + list + ")" +
                                (suggestion.empty() ? "" : ", did you mean '" + suggestion + "'") +
