@@ -41,7 +41,7 @@ struct CommandLine {
   std::string precision = "fp32";
   std::string prior = "log_uniform";
   std::string lr_schedule = "cosine";
-  long long max_rank = 0, prune_every = 0, epochs = 0, batch = 0, seed = 0;
+  long long max_rank = 0, prune_every = 0, prior_epochs = 0, epochs = 0, batch = 0, seed = 0;
   long long train_subset = 0, test_subset = 0;
   std::string data_dir = numerics::kDefaultFashionMnistDir;
   std::string out = "runs/train-tt";
@@ -76,6 +76,9 @@ po::options_description make_options(const numerics::TtTrainOptions& d, numerics
      "0 = never prune")
     ("prune-every", integer(&c.prune_every, d.prune_interval),
      "K: iterations between the variance updates and pruning")
+    ("prior-epochs", integer(&c.prior_epochs, d.prior_epochs),
+     "the prior and pruning act in the first N epochs, the rest fine-tune without them "
+     "(0 = all epochs)")
     ("epochs", integer(&c.epochs, d.epochs), "passes over the training set")
     ("batch", integer(&c.batch, d.batch), "minibatch size")
     ("lr", real(&o.lr, d.lr), "peak learning rate of SGD")
@@ -115,6 +118,7 @@ numerics::TtTrainOptions to_options(const CommandLine& c, numerics::TtTrainOptio
   o.prune_interval =
       static_cast<std::uint32_t>(checked("prune-every", c.prune_every, 1, 1LL << 31));
   o.epochs = static_cast<std::uint32_t>(checked("epochs", c.epochs, 1, 100000));
+  o.prior_epochs = static_cast<std::uint32_t>(checked("prior-epochs", c.prior_epochs, 0, 100000));
   o.batch = static_cast<std::uint32_t>(checked("batch", c.batch, 1, 60000));
   o.seed = checked("seed", c.seed, 0, std::numeric_limits<long long>::max());
   if (c.lr_schedule == "cosine")

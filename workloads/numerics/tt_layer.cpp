@@ -373,17 +373,18 @@ void TtLinear::remove_slices(std::size_t bond, const std::vector<bool>& remove) 
 
 std::size_t TtLinear::prune_slices(double threshold) {
   std::size_t removed = 0;
+  if (!(threshold > 0.0)) return removed;
   for (std::size_t b = 0; b < bond_count(); ++b) {
     const std::vector<double>& lambdas = lambdas_[b];
     const double largest = *std::max_element(lambdas.begin(), lambdas.end());
     std::vector<bool> remove(lambdas.size(), false);
     std::size_t count = 0;
     for (std::size_t r = 0; r < lambdas.size(); ++r) {
-      remove[r] = lambdas[r] < threshold * largest;
+      remove[r] = lambdas[r] <= 0.0 || lambdas[r] < threshold * largest;
       count += remove[r];
     }
     if (count == lambdas.size()) {
-      // Everything below the bar (only possible when all are zero): keep the largest.
+      // Everything below the bar (all slices zero): keep the first.
       const auto best = std::max_element(lambdas.begin(), lambdas.end()) - lambdas.begin();
       remove[static_cast<std::size_t>(best)] = false;
       --count;

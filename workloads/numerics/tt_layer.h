@@ -110,8 +110,9 @@ class TtLinear : public Layer {
   /// to the core gradients (of the last backward).
   void add_prior_gradient(double scale);
   /// Removes, in every bond, the slices whose lambda_r < threshold x (the bond's largest
-  /// lambda), keeping at least one slice per bond. Both adjacent cores (values, codes,
-  /// gradients) shrink; W keeps the contribution of the remaining slices. Returns slices removed.
+  /// lambda) or is 0, keeping at least one slice per bond (threshold 0: none). Both adjacent cores
+  /// (values, codes, gradients) shrink; W keeps the contribution of the remaining slices. Returns
+  /// slices removed.
   std::size_t prune_slices(double threshold);
   /// Removes the slices of `bond` whose flag in `remove` is set (at least one must stay).
   void remove_slices(std::size_t bond, const std::vector<bool>& remove);

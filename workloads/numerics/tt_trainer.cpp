@@ -107,8 +107,9 @@ class TtTrainer {
         const Matrix& logits = forward(batch_x);
         const LossResult loss = softmax_cross_entropy(logits, batch_y.data(), &dlogits);
         backward(dlogits);
+        const bool prior_on = options_.prior_epochs == 0 || epoch <= options_.prior_epochs;
         for (TtLinear& layer : layers_) {
-          layer.add_prior_gradient(penalty_scale_);
+          if (prior_on) layer.add_prior_gradient(penalty_scale_);
           const auto stats = layer.sgd_step(static_cast<float>(lr), &rounding_rng_);
           nonzero += stats.nonzero;
           underflow += stats.underflow;
@@ -117,7 +118,9 @@ class TtTrainer {
         loss_sum += loss.loss_sum;
         correct += loss.correct;
         ++iteration_;
-        if (iteration_ % options_.prune_interval == 0) adapt_ranks(result);
+        // No pruning after the last iteration: the schedule's last rows are the final model.
+        if (prior_on && iteration_ % options_.prune_interval == 0 && iteration_ < total_iterations_)
+          adapt_ranks(result);
       }
       TtEpochMetrics metrics;
       metrics.seconds =
@@ -131,6 +134,13 @@ class TtTrainer {
       metrics.saturated_updates = saturated;
       for (const TtLinear& layer : layers_) {
         metrics.ranks.push_back(layer.shape().ranks);
+        std::vector<double> spread;
+        for (std::size_t b = 0; b < layer.bond_count(); ++b) {
+          const auto& lambdas = layer.slice_variances(b);
+          const auto [lo, hi] = std::minmax_element(lambdas.begin(), lambdas.end());
+          spread.push_back(*hi > 0.0 ? *lo / *hi : 0.0);
+        }
+        metrics.variance_spread.push_back(spread);
         metrics.tt_parameters += layer.parameter_count();
         metrics.dense_parameters += layer.dense_parameter_count();
         metrics.prior_penalty += layer.prior_penalty(penalty_scale_);
@@ -185,8 +195,8 @@ class TtTrainer {
       const std::size_t removed = layer.prune_slices(options_.prune_threshold);
       if (removed == 0) continue;
       result.slices_pruned += removed;
-      // A row ending here covers [iter_begin, iteration_); iterations run from 0, so it is
-      // non-empty unless two changes fall on one iteration (impossible: one call per iteration).
+      // The row ending here covers [iter_begin, iteration_): non-empty, as adapt_ranks runs at
+      // most once per iteration and never before the first.
       open_rows_[l].iter_end = iteration_;
       closed_rows_.push_back(open_rows_[l]);
       open_rows_[l] = schedule_row(l);
@@ -309,6 +319,7 @@ void write_tt_metrics_csv(const std::string& path, const TtTrainResult& result) 
   if (!out) throw sim::ConfigError(path + ": cannot open for writing");
   out << "epoch,iterations,lr,train_loss,train_accuracy,test_loss,test_accuracy,prior_penalty";
   for (const auto& layer : result.layers) out << ',' << layer.name << "_ranks";
+  for (const auto& layer : result.layers) out << ',' << layer.name << "_variance_spread";
   out << ",tt_parameters,dense_parameters,compression,underflow_fraction,saturated_updates\n";
   for (const auto& m : result.epochs) {
     out << m.epoch << ',' << m.iterations << ',' << sim::format_double(m.lr) << ','
@@ -316,6 +327,11 @@ void write_tt_metrics_csv(const std::string& path, const TtTrainResult& result) 
         << sim::format_double(m.test_loss) << ',' << sim::format_double(m.test_accuracy) << ','
         << sim::format_double(m.prior_penalty);
     for (const auto& ranks : m.ranks) out << ',' << join_factors(ranks);
+    for (const auto& spread : m.variance_spread) {
+      out << ',';
+      for (std::size_t b = 0; b < spread.size(); ++b)
+        out << (b ? ";" : "") << sim::format_double(spread[b]);
+    }
     out << ',' << m.tt_parameters << ',' << result.dense_parameters << ','
         << sim::format_double(static_cast<double>(result.dense_parameters) /
                               static_cast<double>(m.tt_parameters))
@@ -354,6 +370,7 @@ void write_tt_summary_json(const std::string& path, const TtTrainOptions& option
   out << "  \"prior_strength\": " << json_number(options.prior_strength) << ",\n";
   out << "  \"prune_threshold\": " << json_number(options.prune_threshold) << ",\n";
   out << "  \"prune_every\": " << options.prune_interval << ",\n";
+  out << "  \"prior_epochs\": " << options.prior_epochs << ",\n";
   out << "  \"core_headroom\": " << (fixed ? json_number(options.core_headroom) : "null") << ",\n";
   out << "  \"bias_range\": " << (fixed ? json_number(options.bias_range) : "null") << ",\n";
   out << "  \"train_samples\": " << result.train_samples << ",\n";
@@ -392,15 +409,23 @@ void write_tt_summary_json(const std::string& path, const TtTrainOptions& option
 }
 
 std::string format_tt_epoch_line(const TtEpochMetrics& m, std::uint32_t epochs) {
-  std::string ranks;
+  std::string ranks, spread;
   for (const auto& r : m.ranks) ranks += (ranks.empty() ? "" : " ") + join_factors(r);
-  char line[320];
+  for (const auto& layer : m.variance_spread) {
+    spread += spread.empty() ? "" : " ";
+    for (std::size_t b = 0; b < layer.size(); ++b) {
+      char value[32];
+      std::snprintf(value, sizeof value, "%s%.2g", b ? ";" : "", layer[b]);
+      spread += value;
+    }
+  }
+  char line[400];
   std::snprintf(
       line, sizeof line,
       "epoch %u/%u  train_loss %.4f  train_acc %.2f%%  test_loss %.4f  test_acc %.2f%%  "
-      "ranks %s  params %llu (%.1fx)  %.1f s",
+      "ranks %s  min/max lambda %s  params %llu (%.1fx)  %.1f s",
       m.epoch, epochs, m.train_loss, 100.0 * m.train_accuracy, m.test_loss, 100.0 * m.test_accuracy,
-      ranks.c_str(), static_cast<unsigned long long>(m.tt_parameters),
+      ranks.c_str(), spread.c_str(), static_cast<unsigned long long>(m.tt_parameters),
       static_cast<double>(m.dense_parameters) / static_cast<double>(m.tt_parameters), m.seconds);
   return line;
 }

@@ -37,6 +37,9 @@ struct TtTrainOptions {
   // A slice goes when its lambda falls below this fraction of its bond's largest lambda.
   double prune_threshold = 0.01;
   std::uint32_t prune_interval = 100;  // K: iterations between variance updates and pruning
+  // The prior and pruning act in the first prior_epochs epochs (0 = all); the remaining epochs
+  // fine-tune the pruned ranks without the prior.
+  std::uint32_t prior_epochs = 0;
   std::uint32_t epochs = 10;
   std::uint32_t batch = 64;
   double lr = 0.1;
@@ -65,8 +68,10 @@ struct TtEpochMetrics {
   double test_accuracy = 0.0;
   double prior_penalty = 0.0;                     // per-sample prior term at the end of the epoch
   std::vector<std::vector<std::uint32_t>> ranks;  // per TT layer, r_0..r_d
-  std::uint64_t tt_parameters = 0;                // TT weights (biases excluded)
-  std::uint64_t dense_parameters = 0;             // weights of the dense layers replaced
+  // Per TT layer and bond: smallest lambda_r / largest lambda_r (how close the next pruning is).
+  std::vector<std::vector<double>> variance_spread;
+  std::uint64_t tt_parameters = 0;      // TT weights (biases excluded)
+  std::uint64_t dense_parameters = 0;   // weights of the dense layers replaced
   double underflow_fraction = 0.0;      // fixed8: sub-step share of non-zero updates in the epoch
   std::uint64_t saturated_updates = 0;  // fixed8: codes clamped in the epoch
   double seconds = 0.0;                 // wall time of the epoch's training (not in metrics.csv)
