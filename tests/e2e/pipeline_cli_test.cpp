@@ -79,6 +79,22 @@ TEST_F(PipelineCli, PresetReportsConsistentPipelineFigures) {
             std::string::npos);
 }
 
+TEST_F(PipelineCli, ResolvedConfigReproducesThePipelinedRun) {
+  const std::string first =
+      run("--platform ull_z7020 --workload lenet5 --set workload.batch=3 "
+          "--set accelerator.pipeline.unroll.conv2.pk=5 --set workload.precision.w_bits=4",
+          "a");
+  const std::string again = run("--config '" + dir_ + "/a/config.resolved.yaml'", "b");
+  for (const char* key : {"latency_cycles", "interval_cycles", "total_cycles", "frames", "pk"}) {
+    EXPECT_EQ(json_number(first, key), json_number(again, key)) << key;
+  }
+  EXPECT_EQ(json_number(first, "frames"), 3);  // frames: 0 streams workload.batch
+  EXPECT_NE(again.find("\"conv2\": {\"layer\": 3, \"fused\": \"relu2+pool2\", \"pi\""),
+            std::string::npos)
+      << again;
+  EXPECT_NE(again.find("\"pk\": 5"), std::string::npos) << again;
+}
+
 TEST_F(PipelineCli, PipelinedBatchOneLatencyBeatsTheSystolicOverlayOnLenet) {
   const std::string pipelined =
       run("--platform ull_z7020 --workload lenet5 --set workload.batch=1", "pipe");
