@@ -114,6 +114,26 @@ TEST(Tensorize, ConvLayerBecomesTtmOverItsKernelMatrix) {
   EXPECT_EQ(net.layers[1].in_h, 8u);
 }
 
+TEST(Tensorize, GemmLayerContractsItsRowsTimesTheBatch) {
+  const auto net = parse(
+      "name: g\nbatch: 3\nlayers:\n"
+      "  - {name: proj, type: gemm, m: 16, n: 64, k: 48}\n"
+      "  - {name: attn, type: gemm, m: 16, n: 16, k: 64, b_operand: activation}\n"
+      "tensorize:\n  proj: {m: [8, 8], n: [6, 8], rank: 5}\n");
+  const auto& proj = net.layers[0];
+  ASSERT_TRUE(proj.is_ttm());
+  EXPECT_EQ(proj.tt_source, workloads::LayerType::kGemm);
+  EXPECT_EQ(workloads::ttm_batch_rows(proj, 3), 48u);
+  EXPECT_EQ(proj.weight_elements(), 8u * 6 * 5 + 5u * 8 * 8);
+  EXPECT_EQ(proj.macs(3), workloads::ttm_forward_macs(proj.tt_shape(), proj.tt_order, 48));
+  EXPECT_EQ(proj.output_elements(3), 48u * 64);
+  // A product of two activations has no weight matrix to factorise.
+  EXPECT_NE(error_of("name: g\nlayers:\n  - {name: attn, type: gemm, m: 16, n: 16, k: 64, "
+                     "b_operand: activation}\ntensorize:\n  attn: {rank: 2}\n")
+                .find("second operand is an activation"),
+            std::string::npos);
+}
+
 TEST(Tensorize, YamlRoundTripKeepsTtmLayers) {
   const auto net = parse(kTtMlp, {"workload.tensorize.fc2.order=left_to_right"});
   const std::string yaml = workloads::network_to_yaml(net);
