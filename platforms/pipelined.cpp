@@ -120,7 +120,7 @@ std::string module_name(const std::string& layer, std::set<std::string>& taken) 
 }  // namespace
 
 RunResult simulate_pipelined(const PlatformParams& params, const workloads::Network& network,
-                             const workloads::Program& program) {
+                             const workloads::Program& program, sim::VcdWriter* vcd) {
   const PipelineParams& pp = params.accelerator.pipeline;
   RunResult result;
   PipelineResult& pipe = result.pipeline;
@@ -186,8 +186,9 @@ RunResult simulate_pipelined(const PlatformParams& params, const workloads::Netw
 
   sim::Stats stats;
   const sc_core::sc_time clock(1e6 / params.accelerator.clock_mhz, sc_core::SC_PS);
-  models::LayerPipeline top("top", spec, clock, stats);
+  models::LayerPipeline top("top", spec, clock, stats, vcd);
   sc_core::sc_start();
+  if (vcd) vcd->set_end_time(sc_core::sc_time_stamp().value());
   const double clock_ps = clock.to_seconds() * 1e12;
   auto cycles_of = [&](double ps) { return static_cast<std::uint64_t>(ps / clock_ps + 0.5); };
 

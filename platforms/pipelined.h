@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/core/config.h"
+#include "sim/core/vcd_writer.h"
 #include "workloads/mapping/pipeline_allocator.h"
 #include "workloads/network/network.h"
 #include "workloads/training/program.h"
@@ -81,7 +82,9 @@ struct RunResult;
 /// Runs `program` (inference) on the pipelined platform: allocates the stages within the
 /// budget (infeasible result with the allocator's reason when it cannot), elaborates the
 /// engines and streams the frames. Once per process, like simulate().
+/// With `vcd`, the engines record busy/stalled/frame signals, the FIFOs their occupancy, and
+/// the attached timeline one slice per engine and frame.
 RunResult simulate_pipelined(const PlatformParams& params, const workloads::Network& network,
-                             const workloads::Program& program);
+                             const workloads::Program& program, sim::VcdWriter* vcd = nullptr);
 
 }  // namespace platforms

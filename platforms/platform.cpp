@@ -21,7 +21,7 @@ PlatformParams parse_platform(const sim::ConfigNode& root) {
   const sim::ConfigNode accel = root.child("accelerator");
   p.accelerator.type = accel.get_choice("type", p.accelerator.type, {"systolic", "pipelined"});
   if (p.accelerator.type == "pipelined") {
-    // Layer-pipelined accelerator (docs/ull.md): inference only, no functional data or traces.
+    // Layer-pipelined accelerator (docs/ull.md): inference only, no functional data.
     p.accelerator.pipeline = parse_pipeline(accel.child("pipeline"));
     const std::string scheme = root.get<std::string>("scheme", "inference");
     if (scheme != "inference") {
@@ -29,11 +29,6 @@ PlatformParams parse_platform(const sim::ConfigNode& root) {
     }
     if (root.child("sim").get<bool>("functional", false)) {
       root.child("sim").fail("functional", "is not supported with accelerator.type pipelined");
-    }
-    for (const char* key : {"vcd", "timeline"}) {
-      if (root.child("trace").get<bool>(key, false)) {
-        root.child("trace").fail(key, "is not supported with accelerator.type pipelined");
-      }
     }
   }
   p.accelerator.clock_mhz =
@@ -655,6 +650,9 @@ void finish_trace(const workloads::Network& network, const workloads::Program& p
 RunResult simulate(const PlatformParams& params, const workloads::Network& network,
                    const workloads::Program& program, const PlannedProgram& planned,
                    sim::VcdWriter* vcd) {
+  if (params.accelerator.type == "pipelined") {
+    return simulate_pipelined(params, network, program, vcd);
+  }
   RunResult result;
   if (!planned.feasible) {
     result.feasible = false;
@@ -678,7 +676,6 @@ RunResult simulate(const PlatformParams& params, const workloads::Network& netwo
   result.total_cycles =
       static_cast<std::uint64_t>(top.host.finish_time().to_seconds() * 1e12 / clock_ps + 0.5);
   result.checked_ops = top.host.checked_ops();
-  if (params.accelerator.type == "pipelined") return simulate_pipelined(params, network, program);
   const double pes =
       static_cast<double>(params.accelerator.pe_array.rows) * params.accelerator.pe_array.cols;
 

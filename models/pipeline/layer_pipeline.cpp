@@ -1,6 +1,7 @@
 #include "models/pipeline/layer_pipeline.h"
 
 #include "sim/core/config.h"
+#include "sim/core/timeline.h"
 
 namespace models {
 
@@ -14,8 +15,9 @@ std::uint64_t cycles_between(const sc_core::sc_time& from, const sc_core::sc_tim
 }  // namespace
 
 RowFifo::RowFifo(const sc_core::sc_module_name& name, std::uint64_t depth_rows,
-                 sc_core::sc_time clock, sim::Stats& stats)
-    : sc_module(name), depth_(depth_rows), clock_(clock) {
+                 sc_core::sc_time clock, sim::Stats& stats, sim::VcdWriter* vcd)
+    : sc_module(name), depth_(depth_rows), clock_(clock), vcd_(vcd) {
+  if (vcd_) vcd_occupancy_ = vcd_->add_signal(this->name(), "occupancy_rows", 32);
   EDGESIM_CHECK(depth_ > 0, "a row FIFO needs a depth of at least one row");
   const std::string prefix = std::string(this->name()) + ".";
   stats.add(prefix + "max_occupancy_rows", max_occupancy_, sim::Unit::kCount,
@@ -32,6 +34,7 @@ void RowFifo::put(const RowToken& token) {
   tokens_.push_back(token);
   ++rows_;
   max_occupancy_ = std::max<std::uint64_t>(max_occupancy_, tokens_.size());
+  if (vcd_) vcd_->change(vcd_occupancy_, sc_core::sc_time_stamp().value(), tokens_.size());
   written_.notify(sc_core::SC_ZERO_TIME);
 }
 
@@ -39,13 +42,29 @@ RowToken RowFifo::get() {
   while (tokens_.empty()) wait(written_);
   const RowToken token = tokens_.front();
   tokens_.pop_front();
+  if (vcd_) vcd_->change(vcd_occupancy_, sc_core::sc_time_stamp().value(), tokens_.size());
   freed_.notify(sc_core::SC_ZERO_TIME);
   return token;
 }
 
 StageEngine::StageEngine(const sc_core::sc_module_name& name, EngineSpec spec, std::uint32_t frames,
-                         sc_core::sc_time clock, RowFifo& in, RowFifo& out, sim::Stats& stats)
-    : sc_module(name), spec_(std::move(spec)), frames_(frames), clock_(clock), in_(in), out_(out) {
+                         sc_core::sc_time clock, RowFifo& in, RowFifo& out, sim::Stats& stats,
+                         sim::VcdWriter* vcd)
+    : sc_module(name),
+      spec_(std::move(spec)),
+      frames_(frames),
+      clock_(clock),
+      in_(in),
+      out_(out),
+      vcd_(vcd) {
+  if (vcd_) {
+    vcd_busy_ = vcd_->add_signal(this->name(), "busy", 1);
+    vcd_stalled_ = vcd_->add_signal(this->name(), "output_stalled", 1);
+    vcd_frame_ = vcd_->add_signal(this->name(), "frame", 32, sim::TraceLevel::kLayer);
+    if (vcd_->timeline(sim::TraceLevel::kLayer)) {
+      track_ = vcd_->timeline(sim::TraceLevel::kLayer)->track(this->name());
+    }
+  }
   EDGESIM_CHECK(!spec_.need_in.empty() && spec_.need_in.size() == spec_.emit_after.size() &&
                     spec_.need_in.size() == spec_.unit_cycles.size(),
                 "engine " + spec_.name + ": per-unit vectors of different lengths");
@@ -70,6 +89,7 @@ void StageEngine::run() {
   for (std::uint32_t frame = 0; frame < frames_; ++frame) {
     std::uint32_t consumed = 0, emitted = 0;
     std::uint64_t frame_macs = 0;
+    std::uint64_t frame_start_ps = 0, frame_busy = 0, frame_stall = 0;
     for (std::size_t u = 0; u < units; ++u) {
       const sc_core::sc_time wait_start = sc_core::sc_time_stamp();
       while (consumed < spec_.need_in[u]) {
@@ -78,8 +98,15 @@ void StageEngine::run() {
         ++rows_in_;
       }
       input_wait_cycles_ += cycles_between(wait_start, sc_core::sc_time_stamp(), clock_);
+      if (u == 0) {
+        frame_start_ps = sc_core::sc_time_stamp().value();
+        if (vcd_) vcd_->change(vcd_frame_, frame_start_ps, frame);
+      }
+      if (vcd_) vcd_->change(vcd_busy_, sc_core::sc_time_stamp().value(), 1);
       if (spec_.unit_cycles[u] > 0) wait(clock_ * static_cast<double>(spec_.unit_cycles[u]));
+      if (vcd_) vcd_->change(vcd_busy_, sc_core::sc_time_stamp().value(), 0);
       busy_cycles_ += spec_.unit_cycles[u];
+      frame_busy += spec_.unit_cycles[u];
       // MACs follow the busy cycles; the last unit takes the remainder.
       const std::uint64_t share =
           u + 1 == units
@@ -97,26 +124,42 @@ void StageEngine::run() {
         ++emitted;
         ++rows_out_;
       }
-      output_stall_cycles_ += cycles_between(stall_start, sc_core::sc_time_stamp(), clock_);
+      const std::uint64_t stalled = cycles_between(stall_start, sc_core::sc_time_stamp(), clock_);
+      output_stall_cycles_ += stalled;
+      if (vcd_ && stalled > 0) {
+        vcd_->change(vcd_stalled_, stall_start.value(), 1);
+        vcd_->change(vcd_stalled_, sc_core::sc_time_stamp().value(), 0);
+      }
+      frame_stall += stalled;
     }
     ++frames_done_;
+    if (vcd_ && vcd_->timeline(sim::TraceLevel::kLayer)) {
+      vcd_->timeline(sim::TraceLevel::kLayer)
+          ->slice(track_, "frame " + std::to_string(frame), frame_start_ps,
+                  sc_core::sc_time_stamp().value(),
+                  {{"busy_cycles", frame_busy}, {"output_stall_cycles", frame_stall}});
+    }
   }
 }
 
 LayerPipeline::LayerPipeline(const sc_core::sc_module_name& name, const PipelineSpec& spec,
-                             sc_core::sc_time clock, sim::Stats& stats)
-    : sc_module(name), spec_(spec), clock_(clock) {
+                             sc_core::sc_time clock, sim::Stats& stats, sim::VcdWriter* vcd)
+    : sc_module(name), spec_(spec), clock_(clock), vcd_(vcd) {
   EDGESIM_CHECK(!spec_.engines.empty(), "a pipeline needs at least one engine");
+  if (vcd_) {
+    vcd_frames_in_ = vcd_->add_signal(this->name(), "frames_in", 32, sim::TraceLevel::kLayer);
+    vcd_frames_done_ = vcd_->add_signal(this->name(), "frames_done", 32, sim::TraceLevel::kLayer);
+  }
   EDGESIM_CHECK(spec_.fifo_depth_rows.size() == spec_.engines.size() + 1,
                 "a pipeline needs one FIFO depth per engine plus one");
   for (std::size_t i = 0; i <= spec_.engines.size(); ++i) {
     fifos_.push_back(std::make_unique<RowFifo>(("fifo" + std::to_string(i)).c_str(),
-                                               spec_.fifo_depth_rows[i], clock_, stats));
+                                               spec_.fifo_depth_rows[i], clock_, stats, vcd));
   }
   for (std::size_t i = 0; i < spec_.engines.size(); ++i) {
     engines_.push_back(std::make_unique<StageEngine>(spec_.engines[i].name.c_str(),
                                                      spec_.engines[i], spec_.frames, clock_,
-                                                     *fifos_[i], *fifos_[i + 1], stats));
+                                                     *fifos_[i], *fifos_[i + 1], stats, vcd));
   }
   const std::string prefix = std::string(this->name()) + ".";
   stats.add(prefix + "input_rows", input_rows_, sim::Unit::kCount, "rows from the input stream");
@@ -135,7 +178,10 @@ void LayerPipeline::source() {
         clock_ * static_cast<double>(spec_.frame_interval_cycles * frame);
     if (arrival > sc_core::sc_time_stamp()) wait(arrival - sc_core::sc_time_stamp());
     for (std::uint32_t row = 0; row < spec_.input_rows; ++row) {
-      if (row == 0) frame_start_ps_.push_back(sc_core::sc_time_stamp().value());
+      if (row == 0) {
+        frame_start_ps_.push_back(sc_core::sc_time_stamp().value());
+        if (vcd_) vcd_->change(vcd_frames_in_, frame_start_ps_.back(), frame + 1);
+      }
       if (spec_.input_row_cycles > 0) {
         wait(clock_ * static_cast<double>(spec_.input_row_cycles));
       }
@@ -161,6 +207,7 @@ void LayerPipeline::sink() {
       ++output_rows_;
     }
     frame_done_ps_.push_back(sc_core::sc_time_stamp().value());
+    if (vcd_) vcd_->change(vcd_frames_done_, frame_done_ps_.back(), frame + 1);
   }
 }
 

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "sim/core/stats.h"
+#include "sim/core/timeline.h"
+#include "sim/core/vcd_writer.h"
 
 namespace models {
 
@@ -27,7 +29,7 @@ struct RowToken {
 class RowFifo : public sc_core::sc_module {
  public:
   RowFifo(const sc_core::sc_module_name& name, std::uint64_t depth_rows, sc_core::sc_time clock,
-          sim::Stats& stats);
+          sim::Stats& stats, sim::VcdWriter* vcd = nullptr);
   /// Appends a token; blocks while the FIFO is full (counted as full_stall_cycles).
   void put(const RowToken& token);
   /// Removes the oldest token; blocks while the FIFO is empty.
@@ -45,6 +47,8 @@ class RowFifo : public sc_core::sc_module {
   std::uint64_t max_occupancy_ = 0;
   std::uint64_t full_stall_cycles_ = 0;  // producer time blocked on a full FIFO
   std::uint64_t rows_ = 0;               // tokens that passed through
+  sim::VcdWriter* vcd_;
+  sim::VcdWriter::SignalId vcd_occupancy_ = 0;
 };
 
 /// What one engine does per frame, in units of work (a convolution output row, or one input
@@ -62,7 +66,8 @@ struct EngineSpec {
 class StageEngine : public sc_core::sc_module {
  public:
   StageEngine(const sc_core::sc_module_name& name, EngineSpec spec, std::uint32_t frames,
-              sc_core::sc_time clock, RowFifo& in, RowFifo& out, sim::Stats& stats);
+              sc_core::sc_time clock, RowFifo& in, RowFifo& out, sim::Stats& stats,
+              sim::VcdWriter* vcd = nullptr);
   const EngineSpec& spec() const { return spec_; }
   std::uint64_t busy_cycles() const { return busy_cycles_; }
   std::uint64_t input_wait_cycles() const { return input_wait_cycles_; }
@@ -84,6 +89,11 @@ class StageEngine : public sc_core::sc_module {
   std::uint64_t rows_in_ = 0, rows_out_ = 0, frames_done_ = 0;
   std::uint64_t first_output_ps_ = 0;
   bool any_output_ = false;
+  // Tracing (docs/traces.md): busy and output-stalled bits, the frame being worked on, and a
+  // timeline slice per frame.
+  sim::VcdWriter* vcd_;
+  sim::VcdWriter::SignalId vcd_busy_ = 0, vcd_stalled_ = 0, vcd_frame_ = 0;
+  sim::Timeline::TrackId track_ = 0;
 };
 
 /// The whole pipeline's shape: frames streamed, the input and output streams, the engines
@@ -104,7 +114,7 @@ struct PipelineSpec {
 class LayerPipeline : public sc_core::sc_module {
  public:
   LayerPipeline(const sc_core::sc_module_name& name, const PipelineSpec& spec,
-                sc_core::sc_time clock, sim::Stats& stats);
+                sc_core::sc_time clock, sim::Stats& stats, sim::VcdWriter* vcd = nullptr);
   const std::vector<std::unique_ptr<StageEngine>>& engines() const { return engines_; }
   const std::vector<std::unique_ptr<RowFifo>>& fifos() const { return fifos_; }
   /// When the first row of each frame started entering, and when its last row left.
@@ -122,6 +132,8 @@ class LayerPipeline : public sc_core::sc_module {
   std::vector<std::uint64_t> frame_start_ps_, frame_done_ps_;
   std::uint64_t input_stall_cycles_ = 0;  // input stream blocked by the first FIFO
   std::uint64_t input_rows_ = 0, output_rows_ = 0;
+  sim::VcdWriter* vcd_;
+  sim::VcdWriter::SignalId vcd_frames_in_ = 0, vcd_frames_done_ = 0;
 };
 
 }  // namespace models

@@ -95,6 +95,25 @@ TEST_F(PipelineCli, ResolvedConfigReproducesThePipelinedRun) {
   EXPECT_NE(again.find("\"pk\": 5"), std::string::npos) << again;
 }
 
+TEST_F(PipelineCli, TracesShowEnginesAndFifosWithoutChangingTheRun) {
+  const std::string args =
+      "--platform ull_z7020 --workload lenet5 --set workload.batch=1 "
+      "--set accelerator.pipeline.frames=3";
+  const std::string plain = run(args, "plain");
+  const std::string traced = run(args + " --vcd --set trace.timeline=true", "traced");
+  for (const char* key : {"latency_cycles", "interval_cycles", "total_cycles"}) {
+    EXPECT_EQ(json_number(plain, key), json_number(traced, key)) << key;
+  }
+  const std::string vcd = read_file(dir_ + "/traced/trace.vcd");
+  for (const char* text : {"$scope module conv2 $end", "busy $end", "output_stalled $end",
+                           "$scope module fifo1 $end", "occupancy_rows", "frames_done"}) {
+    EXPECT_NE(vcd.find(text), std::string::npos) << text;
+  }
+  const std::string timeline = read_file(dir_ + "/traced/timeline.json");
+  EXPECT_NE(timeline.find("top.fc1"), std::string::npos);
+  EXPECT_NE(timeline.find("frame 2"), std::string::npos);
+}
+
 TEST_F(PipelineCli, PipelinedBatchOneLatencyBeatsTheSystolicOverlayOnLenet) {
   const std::string pipelined =
       run("--platform ull_z7020 --workload lenet5 --set workload.batch=1", "pipe");
