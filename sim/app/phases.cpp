@@ -35,8 +35,9 @@ namespace {
 platforms::RunResult simulate_one(const RunSetup& setup, std::size_t index, sim::VcdWriter* vcd) {
   const workloads::Program program = phase_program(setup, index);
   const workloads::Network& network = setup.network_of(index);
-  const platforms::PlannedProgram planned =
-      platforms::plan_program(setup.platform, network, program);
+  // Tiles are planned beside the ttm tensors kept on chip; the simulation has the full SRAM.
+  const platforms::PlannedProgram planned = platforms::plan_program(
+      planning_platform(setup.platform, network, program), network, program);
   return platforms::simulate(setup.platform, network, program, planned, vcd);
 }
 

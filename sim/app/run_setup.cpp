@@ -173,6 +173,23 @@ workloads::TtmPlacement ttm_placement(const platforms::PlatformParams& platform,
   return placement;
 }
 
+platforms::PlatformParams planning_platform(const platforms::PlatformParams& platform,
+                                            const workloads::Network& network,
+                                            const workloads::Program& program) {
+  const workloads::TtmReservation held =
+      workloads::ttm_sram_reservation(network, program, platform.accelerator.container_bits);
+  platforms::PlatformParams planning = platform;
+  auto& sram = planning.accelerator.sram;
+  auto less = [](std::uint64_t& bytes, std::uint64_t taken) { bytes -= std::min(bytes, taken); };
+  if (sram.organisation == "unified") {
+    less(sram.unified_bytes, held.partial_bytes + held.core_bytes);
+  } else {
+    less(sram.ifmap_bytes, held.partial_bytes);
+    less(sram.weight_bytes, held.core_bytes);
+  }
+  return planning;
+}
+
 void choose_ttm_orders(workloads::Network& network, const platforms::PlatformParams& platform,
                        const std::vector<workloads::LayerPrecision>& precision,
                        workloads::Scheme scheme, const workloads::TrainingParams& training,
@@ -180,7 +197,6 @@ void choose_ttm_orders(workloads::Network& network, const platforms::PlatformPar
   const bool is_training = scheme != workloads::Scheme::kInference;
   workloads::resolve_ttm_orders(network, is_training);
   if (network.tt_order_by != "latency") return;
-  const workloads::TilerParams tiler = platforms::tiler_params(platform);
   const double bytes_per_cycle =
       platform.dram.peak_bandwidth_gbps() * 1e3 / platform.accelerator.clock_mhz;
   for (std::uint32_t i = 0; i < network.layers.size(); ++i) {
@@ -195,11 +211,13 @@ void choose_ttm_orders(workloads::Network& network, const platforms::PlatformPar
       layer.tt_order = order;
       const workloads::Program program =
           workloads::lower_program(network, precision, scheme, training, placement);
+      const platforms::PlatformParams planning = planning_platform(platform, network, program);
+      const workloads::TilerParams tiler = platforms::tiler_params(planning);
       std::uint64_t cycles = 0;
       for (const auto& op : program.ops) {
         if (op.layer != i || op.kind != workloads::OpKind::kGemm) continue;
         const platforms::PlannedProgram one =
-            platforms::plan_program(platform, network, workloads::Program{program.scheme, {op}});
+            platforms::plan_program(planning, network, workloads::Program{program.scheme, {op}});
         const std::uint64_t c =
             workloads::estimate_cycles(one.plans.front(), op, tiler, bytes_per_cycle);
         cycles = c == std::numeric_limits<std::uint64_t>::max() ? c : cycles + c;

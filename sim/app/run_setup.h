@@ -63,6 +63,12 @@ struct RunSetup {
 /// `on_chip` is false.
 workloads::TtmPlacement ttm_placement(const platforms::PlatformParams& platform, bool on_chip);
 
+/// The platform the tiler plans `program` with: its buffers less the SRAM that on-chip ttm
+/// tensors hold beside the tiles (ttm_sram_reservation). The simulation runs the full platform.
+platforms::PlatformParams planning_platform(const platforms::PlatformParams& platform,
+                                            const workloads::Network& network,
+                                            const workloads::Program& program);
+
 /// Resolves the contraction order of every auto ttm layer of `network` for `scheme`: by MACs,
 /// or with network.tt_order_by == "latency" by the tiler's latency estimate on `platform`.
 void choose_ttm_orders(workloads::Network& network, const platforms::PlatformParams& platform,

@@ -234,6 +234,32 @@ TEST(TtmLowering, TrainingKeepsPartialsOnChipOnlyIfAllFitAndCoresWithTheirState)
   EXPECT_EQ(flags(partials - 1, cores - 1), (std::vector<bool>{false, true, false, false}));
 }
 
+TEST(TtmLowering, SramReservationIsWhatStaysOnChipBesideTheTiles) {
+  auto net = tt_mlp(2);
+  workloads::resolve_ttm_orders(net, true);
+  const workloads::TrainingParams training;  // sgd_momentum
+  workloads::TtmPlacement everything;
+  everything.intermediate_bytes = 1ULL << 30;
+  everything.core_bytes = 1ULL << 30;
+  const auto p = workloads::lower_program(net, {}, Scheme::kFp32, training, everything);
+  const auto held = workloads::ttm_sram_reservation(net, p);
+  // Every core with its fp32 gradient and momentum; the larger layer's kept partials.
+  EXPECT_EQ(held.core_bytes, (24880u + 3840u) * 12);
+  EXPECT_EQ(
+      held.partial_bytes,
+      workloads::ttm_intermediate_bytes(
+          net.layers[0], 2, workloads::ttm_formats(net, {}, Scheme::kFp32, training, 0), true));
+  // Nothing lent, nothing held.
+  const auto none = workloads::lower_program(net, {}, Scheme::kFp32, training);
+  EXPECT_EQ(workloads::ttm_sram_reservation(net, none).core_bytes, 0u);
+  EXPECT_EQ(workloads::ttm_sram_reservation(net, none).partial_bytes, 0u);
+  // Inference holds the largest producer-consumer pair: 8,960 + 17,920 bytes for fc1.
+  const auto one = tt_mlp(1);
+  const auto inf = workloads::lower_program(one, {}, Scheme::kInference, {}, everything);
+  EXPECT_EQ(workloads::ttm_sram_reservation(one, inf).partial_bytes, 8960u + 17920u);
+  EXPECT_EQ(workloads::ttm_sram_reservation(one, inf).core_bytes, 24880u + 3840u);
+}
+
 TEST(TtmLowering, ActivationMemoryCountsKeptPartialsInTraining) {
   auto net = tt_mlp(4);
   workloads::resolve_ttm_orders(net, true);

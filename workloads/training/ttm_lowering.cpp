@@ -1,5 +1,6 @@
 #include "workloads/training/ttm_lowering.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace workloads {
@@ -282,6 +283,60 @@ void append_ttm_backward(std::vector<GemmOp>& ops, const Network& network, std::
                     place.cores_on_chip};
     ops.push_back(make_op(layer, Phase::kBwdWeight, step, a, b, c, f.acc_bits));
   }
+}
+
+TtmReservation ttm_sram_reservation(const Network& network, const Program& program,
+                                    std::uint32_t container_bits) {
+  TtmReservation r;
+  const bool training = program.scheme != Scheme::kInference;
+  const std::size_t count = network.layers.size();
+  std::vector<std::uint64_t> partials(count, 0), cores(count, 0), grads(count, 0), states(count, 0);
+  std::vector<std::vector<std::uint64_t>> kept(count);
+  auto bytes = [&](std::uint64_t elements, const TensorRef& ref) {
+    return packed_bytes(elements, ref.bits, container_bits);
+  };
+  for (const auto& op : program.ops) {
+    const std::uint32_t l = op.layer;
+    if (op.kind == OpKind::kVector) {
+      std::uint64_t state = 0;
+      for (const auto& o : op.inputs) {
+        if (o.on_chip && (o.role == TensorRole::kState0 || o.role == TensorRole::kState1)) {
+          state += bytes(op.elements, o.ref);
+        }
+      }
+      states[l] = std::max(states[l], state);
+      continue;
+    }
+    const std::uint64_t a = bytes(op.shape.m * op.shape.k, op.a);
+    const std::uint64_t b = bytes(op.shape.k * op.shape.n, op.b);
+    const std::uint64_t c = bytes(op.shape.m * op.shape.n, op.c);
+    if ((op.b_on_chip && op.b_role == TensorRole::kWeight) ||
+        (op.a_on_chip && op.a_role == TensorRole::kWeight)) {
+      const TensorRef& core = op.b_role == TensorRole::kWeight ? op.b : op.a;
+      cores[l] = std::max(cores[l], bytes(network.layers[l].weight_elements(), core));
+    }
+    if (op.c_on_chip && op.c_role == TensorRole::kWeightGrad) {
+      grads[l] = std::max(grads[l], bytes(network.layers[l].weight_elements(), op.c));
+    }
+    if (training) {
+      if (op.c_on_chip && op.c_role == TensorRole::kIntermediate &&
+          std::find(kept[l].begin(), kept[l].end(), op.c_offset) == kept[l].end()) {
+        kept[l].push_back(op.c_offset);
+        partials[l] += c;
+      }
+    } else {
+      std::uint64_t held = 0;
+      if (op.a_on_chip && op.a_role == TensorRole::kIntermediate) held += a;
+      if (op.b_on_chip && op.b_role == TensorRole::kIntermediate) held += b;
+      if (op.c_on_chip && op.c_role == TensorRole::kIntermediate) held += c;
+      partials[l] = std::max(partials[l], held);
+    }
+  }
+  for (std::size_t l = 0; l < count; ++l) {
+    r.partial_bytes = std::max(r.partial_bytes, partials[l]);
+    r.core_bytes += cores[l] + grads[l] + states[l];
+  }
+  return r;
 }
 
 }  // namespace workloads

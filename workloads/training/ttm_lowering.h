@@ -69,6 +69,16 @@ void append_ttm_backward(std::vector<GemmOp>& ops, const Network& network, std::
                          const TtmFormats& formats, const TtmLayerPlacement& place,
                          bool need_input_grad);
 
+/// SRAM a program's on-chip ttm tensors occupy while tiles run beside them: the largest set
+/// of partials any layer holds at once, and every resident core with (in training) its
+/// gradient and optimizer state.
+struct TtmReservation {
+  std::uint64_t partial_bytes = 0;  // in the buffer of A operands (ifmap)
+  std::uint64_t core_bytes = 0;     // in the buffer of B operands (weights)
+};
+TtmReservation ttm_sram_reservation(const Network& network, const Program& program,
+                                    std::uint32_t container_bits = 0);
+
 /// Bytes of partial products a ttm layer holds at its peak: the largest producer-consumer
 /// pair in inference, every kept forward and backward-data partial in training.
 std::uint64_t ttm_intermediate_bytes(const Layer& layer, std::uint32_t batch,
