@@ -202,11 +202,12 @@ bool build_commands(const PlatformParams& params, const workloads::Network& netw
   };
   // Operands held on chip (ttm partials, resident TT cores) need no DRAM; the others start
   // `offset` elements into their (layer, role) region.
-  auto note = [&](std::uint32_t layer, TensorRole role, std::uint64_t elements,
-                  std::uint32_t bits, std::uint64_t offset = 0, bool on_chip = false) {
+  auto note = [&](std::uint32_t layer, TensorRole role, std::uint64_t elements, std::uint32_t bits,
+                  std::uint64_t offset = 0, bool on_chip = false) {
     if (on_chip) return;
     auto& n = need[slot(layer, role)];
-    n = std::max(n, workloads::packed_bytes(offset + elements, std::max<std::uint32_t>(bits, 8), cb));
+    n = std::max(n,
+                 workloads::packed_bytes(offset + elements, std::max<std::uint32_t>(bits, 8), cb));
   };
   std::uint64_t psum_bytes = 0;
   for (const auto& op : program.ops) {
@@ -277,8 +278,9 @@ bool build_commands(const PlatformParams& params, const workloads::Network& netw
     return false;
   }
   if (next > models::kOnChipTensorBase) {
-    reason = "the workload's tensors reach past 0xF100000000 in DRAM, where on-chip tensors "
-             "are addressed; lower dram.base_address";
+    reason =
+        "the workload's tensors reach past 0xF100000000 in DRAM, where on-chip tensors "
+        "are addressed; lower dram.base_address";
     return false;
   }
   // An operand's address: in its DRAM region, or in the on-chip window when held in SRAM.
@@ -292,7 +294,9 @@ bool build_commands(const PlatformParams& params, const workloads::Network& netw
     models::HostCommand command;
     if (op.kind == workloads::OpKind::kVector) {
       std::vector<std::uint64_t> in, out;
-      for (const auto& o : op.inputs) in.push_back(operand_address(op.layer, o.role, 0, 8, o.on_chip));
+      for (const auto& o : op.inputs) {
+        in.push_back(operand_address(op.layer, o.role, 0, 8, o.on_chip));
+      }
       for (const auto& o : op.outputs) {
         out.push_back(operand_address(op.layer, o.role, 0, 8, o.on_chip));
       }
