@@ -249,6 +249,15 @@ TEST(TtmLowering, SramReservationIsWhatStaysOnChipBesideTheTiles) {
       held.partial_bytes,
       workloads::ttm_intermediate_bytes(
           net.layers[0], 2, workloads::ttm_formats(net, {}, Scheme::kFp32, training, 0), true));
+  // QAT also keeps the fp32 master copy of resident cores: int8 cores, fp32 gradient, momentum
+  // and master per parameter.
+  const std::uint64_t qat_need = (24880u + 3840u) * (1 + 4 + 4 + 4);
+  const auto qat = workloads::lower_program(net, {}, Scheme::kQat, training, everything);
+  EXPECT_EQ(workloads::ttm_sram_reservation(net, qat).core_bytes, qat_need);
+  workloads::TtmPlacement tight = everything;
+  tight.core_bytes = 24880u * 13 - 1;  // fc1 alone does not fit; fc2 (second) does
+  const auto partly = workloads::lower_program(net, {}, Scheme::kQat, training, tight);
+  EXPECT_EQ(workloads::ttm_sram_reservation(net, partly).core_bytes, 3840u * 13);
   // Nothing lent, nothing held.
   const auto none = workloads::lower_program(net, {}, Scheme::kFp32, training);
   EXPECT_EQ(workloads::ttm_sram_reservation(net, none).core_bytes, 0u);

@@ -90,6 +90,7 @@ TtmFormats ttm_formats(const Network& network, const std::vector<LayerPrecision>
     const std::string optimizer =
         scheme == Scheme::kRct ? training.rct_optimizer : training.optimizer;
     t.update_state_bits = std::uint64_t{f.state.bits} * state_tensors(optimizer);
+    if (scheme == Scheme::kQat) t.master_bits = 32;
   }
   return t;
 }

@@ -148,7 +148,8 @@ TtmLayerPlacement place_ttm_layer(const Network& network, std::uint32_t layer,
   std::uint64_t core_bytes = packed_bytes(params, formats.core.bits, cb);
   if (training) {
     core_bytes += packed_bytes(params, formats.core_grad.bits, cb) +
-                  (params * formats.update_state_bits + 7) / 8;
+                  (params * formats.update_state_bits + 7) / 8 +
+                  (params * formats.master_bits + 7) / 8;
   }
   if (core_bytes <= core_budget) {
     place.cores_on_chip = true;
@@ -300,7 +301,8 @@ TtmReservation ttm_sram_reservation(const Network& network, const Program& progr
     if (op.kind == OpKind::kVector) {
       std::uint64_t state = 0;
       for (const auto& o : op.inputs) {
-        if (o.on_chip && (o.role == TensorRole::kState0 || o.role == TensorRole::kState1)) {
+        if (o.on_chip && (o.role == TensorRole::kState0 || o.role == TensorRole::kState1 ||
+                          o.role == TensorRole::kMaster)) {
           state += bytes(op.elements, o.ref);
         }
       }

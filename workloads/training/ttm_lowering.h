@@ -31,6 +31,7 @@ struct TtmFormats {
   TensorRef core_grad{TensorClass::kGradient, 32};             // dG_k
   std::uint32_t acc_bits = 32;
   std::uint64_t update_state_bits = 0;  // optimizer state bits per parameter (training)
+  std::uint32_t master_bits = 0;        // qat: the fp32 master copy of every parameter
 };
 
 /// Where one ttm layer's tensors live, decided once per program.
