@@ -126,6 +126,25 @@ void describe_ttm_layers(const workloads::Network& network, std::string& json, s
   csv = c.str();
 }
 
+/// tensorized_steps.csv: every GEMM a ttm layer's program runs (the first phase), with its
+/// shape, MACs, operand sizes and where each operand lives.
+std::string ttm_steps_csv(const workloads::Network& network, const workloads::Program& program) {
+  std::ostringstream c;
+  c << "op_index,layer,phase,op,gemm_m,gemm_n,gemm_k,macs,a_role,a_elements,a_on_chip,b_role,"
+       "b_elements,b_on_chip,c_role,c_elements,c_on_chip\n";
+  for (std::size_t i = 0; i < program.ops.size(); ++i) {
+    const auto& op = program.ops[i];
+    if (op.kind != workloads::OpKind::kGemm || !network.layers[op.layer].is_ttm()) continue;
+    const auto& g = op.shape;
+    c << i << ',' << network.layers[op.layer].name << ',' << workloads::phase_name(op.phase) << ','
+      << op.name << ',' << g.m << ',' << g.n << ',' << g.k << ',' << g.macs() << ','
+      << workloads::tensor_role_name(op.a_role) << ',' << g.m * g.k << ',' << op.a_on_chip << ','
+      << workloads::tensor_role_name(op.b_role) << ',' << g.k * g.n << ',' << op.b_on_chip << ','
+      << workloads::tensor_role_name(op.c_role) << ',' << g.m * g.n << ',' << op.c_on_chip << '\n';
+  }
+  return c.str();
+}
+
 /// "fc1=1;20;20;20;1 fc2=1;20;1": the ranks of every ttm layer.
 std::string ranks_text(const workloads::Network& network) {
   std::string text;
@@ -295,6 +314,7 @@ int run_command(int argc, const char* const* argv) {
       describe_ttm_layers(setup.network, json, csv);
       info.extra_json.emplace_back("tensorized_layers", json);
       write_text(staging / "tensorized.csv", csv);
+      write_text(staging / "tensorized_steps.csv", ttm_steps_csv(setup.network, setup.program));
     }
     if (setup.phases.size() > 1 || !setup.rank_schedule.rows.empty()) {
       // Per phase, one iteration's figures: memory, traffic and energy as ranks (or widths)

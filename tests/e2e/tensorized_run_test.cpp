@@ -72,6 +72,14 @@ TEST_F(TensorizedRun, InferenceReportsTtmLayersWithTheirRanksCounts) {
                      "401408"),
             std::string::npos)
       << csv;
+  // Every contraction step with its shape and intermediate sizes.
+  const std::string steps = e2e::read_file(dir_ + "/inf/tensorized_steps.csv");
+  EXPECT_NE(steps.find(",fc1,fwd,ttm_contract3,112,160,80,1433600,intermediate,8960,"),
+            std::string::npos)
+      << steps;
+  EXPECT_NE(steps.find(",fc1,fwd,ttm_contract4,128,4,140,71680,intermediate,17920,"),
+            std::string::npos)
+      << steps;
   // Rank 8 from the command line: 4,192 parameters, 483,840 MACs.
   const std::string r8 =
       run("--workload tt_mlp --set workload.batch=1 --set workload.tensorize.fc1.rank=8", "r8");
