@@ -329,6 +329,12 @@ RunSetup prepare_run(const RunOptions& options) {
     const std::uint64_t total = setup.rank_schedule.iteration_count();
     std::uint64_t width_total = 0;
     for (const auto& p : setup.phases) width_total += p.iterations;
+    const sim::ConfigNode training_node = root.child("training");
+    if (training_node.has("iterations") && setup.training.iterations != total) {
+      training_node.fail("iterations", "must equal the " + std::to_string(total) + " iterations " +
+                                           rank_file + " covers (or be left out), got " +
+                                           std::to_string(setup.training.iterations));
+    }
     if (scheme != workloads::Scheme::kRct) {
       setup.phases = {{0, total, precision}};
     } else if (width_total != total) {

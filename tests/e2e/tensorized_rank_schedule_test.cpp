@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "cli_harness.h"
@@ -83,6 +84,36 @@ TEST_F(RankSchedule, RangesAreSimulatedOnceAndFiguresFallAsRanksShrink) {
   // The run's totals are every range's iteration counted.
   EXPECT_EQ(json_int(summary, "macs"), macs_total);
   EXPECT_NE(rows[4][column(h, "ranks")].find("fc1=1;6;6;6;1 fc2=1;8;1"), std::string::npos);
+}
+
+TEST_F(RankSchedule, RctSplitsAtRankAndBitwidthBoundariesAlike) {
+  const auto r = e2e::run_edgesim(
+      "run -q --workload tt_mlp --scheme rct --set workload.batch=2 --set "
+      "training.iterations=600 --rank-schedule '" +
+      kSchedule + "' --out '" + dir_ + "/rct'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = csv_rows(e2e::read_file(dir_ + "/rct/phases.csv"));
+  ASSERT_GE(rows.size(), 5u);
+  const auto& h = rows[0];
+  std::set<long long> starts;
+  long long covered = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    starts.insert(std::stoll(rows[i][column(h, "first_iteration")]));
+    covered += std::stoll(rows[i][column(h, "iterations")]);
+  }
+  EXPECT_EQ(covered, 600);
+  // Every rank boundary is a phase boundary, whatever the widths do.
+  for (const long long b : {0, 200, 300, 400}) EXPECT_EQ(starts.count(b), 1u) << b;
+  const std::string summary = e2e::read_file(dir_ + "/rct/summary.json");
+  EXPECT_EQ(json_int(summary, "simulated_phases"), static_cast<long long>(rows.size() - 1));
+  // training.iterations must agree with the schedule.
+  const auto bad = e2e::run_edgesim(
+      "run -q --workload tt_mlp --set training.iterations=100 "
+      "--rank-schedule '" +
+      kSchedule + "' --out '" + dir_ + "/bad'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("training.iterations: must equal the 600 iterations"), std::string::npos)
+      << bad.err;
 }
 
 TEST_F(RankSchedule, ScheduleMustMatchTheWorkloadsFactors) {
