@@ -112,6 +112,7 @@ struct LayerResult {
   std::uint64_t dram_bytes_by_class[workloads::kTensorClassCount] = {};
   std::uint64_t dram_read_bytes_by_class[workloads::kTensorClassCount] = {};
   std::uint64_t dram_write_bytes_by_class[workloads::kTensorClassCount] = {};
+  std::uint64_t weight_elements = 0;  // the layer's parameters (TT parameters for ttm layers)
 };
 
 /// Results of one simulation.

@@ -196,6 +196,7 @@ std::string layers_csv(const platforms::RunResult& r) {
     out << ",dram_" << workloads::tensor_class_name(static_cast<workloads::TensorClass>(c))
         << "_bytes";
   }
+  out << ",weight_elements";
   if (r.pipeline.enabled) {
     out << ",pi,po,pk,pw,multipliers,interval_cycles,input_wait_cycles,luts,dsps,bram_bits,"
            "fifo_depth_rows,fifo_max_rows,fifo_full_stall_cycles";
@@ -218,6 +219,7 @@ std::string layers_csv(const platforms::RunResult& r) {
     for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
       out << ',' << l.dram_bytes_by_class[c];
     }
+    out << ',' << l.weight_elements;
     for (const auto& s : r.pipeline.stages) {
       if (s.layer != l.layer) continue;
       out << ',' << s.pi << ',' << s.po << ',' << s.pk << ',' << s.pw << ',' << s.multipliers << ','

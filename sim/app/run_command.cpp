@@ -283,8 +283,12 @@ int run_command(int argc, const char* const* argv) {
       if (timeline) timeline->write_file((staging / "timeline.json").string());
     };
     std::vector<platforms::RunResult> per_phase;
-    const platforms::RunResult result =
+    platforms::RunResult result =
         simulate_phases(setup, staging.string(), vcd.get(), write_traces, &per_phase);
+    // Parameters per layers.csv row (the first range's ranks for a rank schedule).
+    for (auto& row : result.layers) {
+      row.weight_elements = setup.network.layers.at(row.layer).weight_elements();
+    }
     if (workloads::parse_scheme(setup.scheme) == workloads::Scheme::kRct &&
         !setup.schedule.rows.empty()) {
       workloads::quant::write_schedule_csv((staging / "schedule.csv").string(), setup.schedule);

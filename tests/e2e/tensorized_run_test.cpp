@@ -66,6 +66,8 @@ TEST_F(TensorizedRun, InferenceReportsTtmLayersWithTheirRanksCounts) {
   // Batch 1: fc1 contracts left to right, 2,822,400 MACs, as simulated.
   EXPECT_EQ(json_int(s, "forward_macs", tt), 2822400);
   EXPECT_EQ(csv_sum(layers, "fc1", "fwd", "macs"), 2822400);
+  EXPECT_EQ(csv_sum(layers, "fc1", "fwd", "weight_elements"), 24880);
+  EXPECT_EQ(csv_sum(layers, "fc2", "fwd", "weight_elements"), 3840);
   EXPECT_NE(s.find("\"order\": \"left_to_right\""), std::string::npos);
   const std::string csv = e2e::read_file(dir_ + "/inf/tensorized.csv");
   EXPECT_NE(csv.find("fc1,fc,4;4;8;4,4;7;4;7,1;20;20;20;1,left_to_right,24880,401408,2822400,"
