@@ -217,10 +217,12 @@ void append_ttm_forward(std::vector<GemmOp>& ops, const Network& network, std::u
         break;
       }
       case TtmStep::Kind::kDenseGemm:
-      case TtmStep::Kind::kCoreGradient:
+        // The rebuilt W (or the only core) is the weight operand of one dense GEMM.
         ops.push_back(
             make_op(layer, phase, step, input, s > 0 ? partial(s - 1) : core(0), c, f.acc_bits));
         break;
+      case TtmStep::Kind::kCoreGradient:
+        throw std::logic_error("forward steps contain no core gradients");
     }
   }
 }
