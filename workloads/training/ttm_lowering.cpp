@@ -222,7 +222,7 @@ void append_ttm_forward(std::vector<GemmOp>& ops, const Network& network, std::u
             make_op(layer, phase, step, input, s > 0 ? partial(s - 1) : core(0), c, f.acc_bits));
         break;
       case TtmStep::Kind::kCoreGradient:
-        throw std::logic_error("forward steps contain no core gradients");
+        throw sim::InternalError("ttm lowering: forward steps contain no core gradients");
     }
   }
 }
