@@ -305,8 +305,7 @@ bool build_commands(const PlatformParams& params, const workloads::Network& netw
       continue;
     }
     const auto layer = op_layer(network, op);
-    const bool check = params.sim.functional && !layer.is_conv() &&
-                       !network.layers[op.layer].is_ttm() && op.phase == workloads::Phase::kFwd;
+    const bool check = params.sim.functional && workloads::functionally_checked(network, op);
     command.descriptor = models::make_descriptor(
         i, op, layer, planned.plans[i],
         operand_address(op.layer, op.a_role, op.a_offset, op.a.bits, op.a_on_chip),

@@ -21,8 +21,7 @@ workloads::Program phase_program(const RunSetup& setup, std::size_t index) {
                                             setup.ttm_placement);
   if (setup.platform.sim.functional) {
     for (auto& op : program.ops) {
-      if (op.kind == workloads::OpKind::kGemm && op.phase == workloads::Phase::kFwd &&
-          !network.layers[op.layer].is_conv() && !network.layers[op.layer].is_ttm()) {
+      if (workloads::functionally_checked(network, op)) {
         op.c.bits = 32;  // raw int32 accumulators, so the host can compare them
       }
     }

@@ -358,10 +358,7 @@ RunSetup prepare_run(const RunOptions& options) {
   if (setup.platform.sim.functional) {
     for (auto& op : setup.program.ops) {
       const auto& layer = setup.network.layers[op.layer];
-      if (layer.is_conv() || layer.is_ttm() || op.kind != workloads::OpKind::kGemm ||
-          op.phase != workloads::Phase::kFwd) {
-        continue;
-      }
+      if (!workloads::functionally_checked(setup.network, op)) continue;
       const auto& p = precision[op.layer];
       if (p.w.name() != "8" || p.a.name() != "8" || p.acc.name() != "32") {
         root.child("sim").fail("functional",

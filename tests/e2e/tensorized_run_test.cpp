@@ -134,6 +134,22 @@ TEST_F(TensorizedRun, IntermediatesOnChipMoveNoDramBytes) {
   EXPECT_LT(json_int(on, "total_cycles"), json_int(off, "total_cycles"));
 }
 
+TEST_F(TensorizedRun, FunctionalRunChecksEveryContractionStepAgainstAReferenceProduct) {
+  // Operands in DRAM: the host places fresh int8 operands at each step's core and partial
+  // offsets and compares the array's int32 results with its own product.
+  const std::string seq =
+      run("--workload tt_mlp --set workload.batch=1 --set sim.functional=true "
+          "--set workload.tensorize_on_chip=false",
+          "fseq");
+  EXPECT_EQ(json_int(seq, "functional_checked_ops"), 4 + 2);
+  // Batch 8 rebuilds W: three merges and a dense GEMM for fc1, one and one for fc2.
+  const std::string rebuild =
+      run("--workload tt_mlp --set workload.batch=8 --set sim.functional=true "
+          "--set workload.tensorize_on_chip=false",
+          "freb");
+  EXPECT_EQ(json_int(rebuild, "functional_checked_ops"), 4 + 2);
+}
+
 TEST_F(TensorizedRun, OrderByLatencyIsRecordedAndNoSlowerThanByMacs) {
   const std::string common = "--platform tt_edge --workload tt_mlp --set workload.batch=4 ";
   const std::string by_macs = run(common, "macs");

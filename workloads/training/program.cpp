@@ -84,6 +84,13 @@ const char* tensor_role_name(TensorRole role) {
   return "input";
 }
 
+bool functionally_checked(const Network& network, const GemmOp& op) {
+  if (op.kind != OpKind::kGemm || op.phase != Phase::kFwd) return false;
+  const Layer& layer = network.layers.at(op.layer);
+  if (layer.is_conv()) return false;
+  return !layer.is_ttm() || (!op.a_on_chip && !op.b_on_chip && !op.c_on_chip);
+}
+
 Program lower_inference(const Network& network, const std::vector<LayerPrecision>& precision) {
   Program program;
   program.scheme = Scheme::kInference;

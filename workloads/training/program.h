@@ -111,6 +111,11 @@ struct Program {
   std::vector<GemmOp> ops;
 };
 
+/// True for the ops a functional run checks against a reference product: forward GEMMs of fc
+/// and gemm layers, and forward steps of ttm layers whose operands all live in DRAM (the host
+/// places fresh operands there before each checked op).
+bool functionally_checked(const Network& network, const GemmOp& op);
+
 /// Lowers a network for inference: one forward GEMM per layer, each operand at its layer's
 /// width (`precision` has one entry per layer; empty means int8 with int32 accumulators).
 Program lower_inference(const Network& network, const std::vector<LayerPrecision>& precision = {});
