@@ -219,7 +219,7 @@ int train_command(int argc, const char* const* argv) {
             << numerics::train_scheme_name(options.scheme);
   if (options.scheme == numerics::TrainScheme::kQat)
     std::cout << " (" << quant::weight_quantizer_name(options.w_quantizer) << " weights, "
-              << options.w_bits << " bits)";
+              << options.w_bits << (options.w_bits == 1 ? " bit)" : " bits)");
   std::cout << ", " << data.train.count() << " training / " << data.test.count() << " test images, "
             << options.epochs << " epochs, batch " << options.batch << ", lr " << options.lr
             << ", seed " << options.seed << std::endl;

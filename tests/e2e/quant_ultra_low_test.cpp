@@ -46,8 +46,8 @@ TEST_F(UltraLowCli, EveryQuantizerTrainsLeNet5AndIsRecorded) {
         std::string("train --model lenet5 --scheme qat --w-quantizer ") + c.quantizer + " " +
         c.bits_option + " --epochs 1 --train-subset 300 --test-subset 100 --out '" + out + "'");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    const std::string banner =
-        std::string("(") + c.quantizer + " weights, " + std::to_string(c.bits) + " bits)";
+    const std::string banner = std::string("(") + c.quantizer + " weights, " +
+                               std::to_string(c.bits) + (c.bits == 1 ? " bit)" : " bits)");
     EXPECT_NE(r.out.find(banner), std::string::npos) << r.out;
     const auto summary = e2e::read_file(out + "/summary.json");
     EXPECT_NE(summary.find(std::string("\"w_quantizer\": \"") + c.quantizer + "\""),
