@@ -4,6 +4,7 @@
 // engine starts once its line buffer holds the rows it needs; counters add up.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <systemc>
 
 #include "models/pipeline/layer_pipeline.h"
@@ -166,6 +167,61 @@ TEST(PipelineEngines, FramesArrivingAtTheIntervalNeverFillTheFifos) {
   for (std::size_t f = 0; f < 8; ++f) {
     EXPECT_EQ(cycles(top.frame_done_ps()[f] - top.frame_start_ps()[f]), 550u) << f;
   }
+}
+
+TEST(PipelineEngines, RandomChainsNeverDeadlockAndKeepTheirInvariants) {
+  // Random engines (windows, bursts, uneven unit costs) behind one-row FIFOs: every frame comes
+  // out, in order; every engine does all its work; the stream is never faster than its slowest
+  // engine, and a frame takes at least the time to send its output rows.
+  std::mt19937 random(7);
+  PipelineSpec spec;
+  spec.frames = 12;
+  spec.input_rows = 1 + random() % 6;
+  spec.input_row_cycles = random() % 3;
+  std::uint32_t rows = spec.input_rows;
+  std::uint64_t slowest = spec.input_rows * spec.input_row_cycles;
+  for (int e = 0; e < 6; ++e) {
+    EngineSpec engine;
+    engine.name = "e" + std::to_string(e);
+    const std::uint32_t units = 1 + random() % 7;
+    const std::uint32_t out_rows = 1 + random() % 5;
+    std::uint32_t need = 0, emitted = 0;
+    std::uint64_t cycles = 0;
+    for (std::uint32_t u = 0; u < units; ++u) {
+      need = std::min(rows, need + static_cast<std::uint32_t>(random() % 3));
+      emitted = std::min(out_rows, emitted + static_cast<std::uint32_t>(random() % 3));
+      engine.need_in.push_back(u + 1 == units ? rows : need);
+      engine.emit_after.push_back(u + 1 == units ? out_rows : emitted);
+      engine.unit_cycles.push_back(random() % 20);
+      cycles += engine.unit_cycles.back();
+    }
+    engine.macs_per_frame = cycles * 3;
+    slowest = std::max(slowest, cycles);
+    spec.engines.push_back(engine);
+    rows = out_rows;
+  }
+  spec.output_rows = rows;
+  spec.output_row_cycles = 1;
+  spec.fifo_depth_rows.assign(spec.engines.size() + 1, 1);
+  sim::Stats stats;
+  LayerPipeline top("top", spec, kClock, stats);
+  sc_core::sc_start();
+  ASSERT_EQ(top.frame_done_ps().size(), spec.frames);
+  for (std::size_t f = 1; f < spec.frames; ++f) {
+    EXPECT_GE(cycles(top.frame_done_ps()[f] - top.frame_done_ps()[f - 1]), 1u);
+  }
+  const std::uint64_t interval =
+      cycles(top.frame_done_ps().back() - top.frame_done_ps().front()) / (spec.frames - 1);
+  EXPECT_GE(interval + 1, slowest);
+  for (std::size_t e = 0; e < spec.engines.size(); ++e) {
+    std::uint64_t per_frame = 0;
+    for (const auto c : spec.engines[e].unit_cycles) per_frame += c;
+    EXPECT_EQ(top.engines()[e]->busy_cycles(), spec.frames * per_frame) << e;
+    EXPECT_EQ(top.engines()[e]->macs(), spec.frames * spec.engines[e].macs_per_frame) << e;
+  }
+  EXPECT_GE(cycles(top.frame_done_ps()[0] - top.frame_start_ps()[0]),
+            spec.output_rows * spec.output_row_cycles);
+  for (const auto& fifo : top.fifos()) EXPECT_LE(fifo->max_occupancy(), 1u);
 }
 
 }  // namespace
