@@ -61,8 +61,8 @@ class TtLinear : public Layer {
   std::size_t core_count() const { return shape_.cores(); }
   Eigen::Index fan_in() const { return cols_; }
   Eigen::Index fan_out() const { return rows_; }
-  /// Core values, layout [r_{k-1}][m_k][n_k][r_k]. In fixed point they are code * step;
-  /// write them only in floating point (then call nothing else: forward rebuilds W).
+  /// Core values, layout [r_{k-1}][m_k][n_k][r_k]. In fixed point they mirror code * step and
+  /// must not be written (the codes are the model); the next forward rebuilds W from them.
   std::vector<float>& core(std::size_t k) { return cores_[k]; }
   const std::vector<float>& core(std::size_t k) const { return cores_[k]; }
   const std::vector<float>& core_gradient(std::size_t k) const { return core_grads_[k]; }
