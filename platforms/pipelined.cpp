@@ -97,6 +97,7 @@ PipelineParams parse_pipeline(const sim::ConfigNode& node) {
       r.get_in_range("luts_per_bit_product", p.rules.luts_per_bit_product, 0.01, 100.0);
   p.rules.dsp_pack4_max_bits = bits("dsp_pack4_max_bits", p.rules.dsp_pack4_max_bits);
   p.rules.dsp_pack2_max_bits = bits("dsp_pack2_max_bits", p.rules.dsp_pack2_max_bits);
+  p.rules.lut_fallback = r.get<bool>("lut_fallback", p.rules.lut_fallback);
   p.rules.bram_port_bits =
       static_cast<std::uint32_t>(r.get_positive("bram_port_bits", p.rules.bram_port_bits));
   return p;
@@ -248,6 +249,8 @@ RunResult simulate_pipelined(const PlatformParams& params, const workloads::Netw
     st.pk = s.pk;
     st.pw = s.pw;
     st.multipliers = s.multipliers;
+    st.lut_multipliers =
+        s.fabric || workloads::multiplier_cost(s.bits.w_bits, s.bits.a_bits, pp.rules).in_luts;
     st.w_bits = s.bits.w_bits;
     st.a_bits = s.bits.a_bits;
     st.interval_cycles = s.interval_cycles;

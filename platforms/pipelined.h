@@ -48,6 +48,7 @@ struct PipelineStageResult {
   std::string fused;  // vector/layout layers fused into the stage, '+'-joined
   std::uint32_t pi = 1, po = 1, pk = 1, pw = 1;
   std::uint64_t multipliers = 0;
+  bool lut_multipliers = false;  // built from LUTs (by the width rule or lut_fallback)
   std::uint32_t w_bits = 8, a_bits = 8;
   std::uint64_t interval_cycles = 0;  // busy cycles per frame
   std::uint64_t busy_cycles = 0, input_wait_cycles = 0, output_stall_cycles = 0;

@@ -92,6 +92,7 @@ std::string pipeline_json(const platforms::PipelineResult& p) {
     out << (i ? ",\n      " : "\n      ") << json_string(s.name) << ": {\"layer\": " << s.layer
         << ", \"fused\": " << json_string(s.fused) << ", \"pi\": " << s.pi << ", \"po\": " << s.po
         << ", \"pk\": " << s.pk << ", \"pw\": " << s.pw << ", \"multipliers\": " << s.multipliers
+        << ", \"lut_multipliers\": " << (s.lut_multipliers ? "true" : "false")
         << ", \"w_bits\": " << s.w_bits << ", \"a_bits\": " << s.a_bits
         << ", \"interval_cycles\": " << s.interval_cycles << ", \"busy_cycles\": " << s.busy_cycles
         << ", \"input_wait_cycles\": " << s.input_wait_cycles

@@ -313,6 +313,33 @@ TEST(PipelineAllocator, FewerBitsGiveLowerOrEqualInterval) {
             workloads::allocate_pipeline(net, {LayerBits{8, 8}}, lut_rich).interval_cycles);
 }
 
+TEST(PipelineAllocator, LutFallbackBuildsWideMultipliersFromLutsWhenDspsRunOut) {
+  const Network net = lenet();
+  const FpgaBudget& z = *workloads::find_fpga_preset("xc7z020");
+  ResourceRules fallback;
+  fallback.lut_fallback = true;
+  const AllocationResult dsp_only = workloads::allocate_pipeline(net, {LayerBits{8, 8}}, z);
+  const AllocationResult both = workloads::allocate_pipeline(net, {LayerBits{8, 8}}, z, fallback);
+  ASSERT_TRUE(both.feasible) << both.reason;
+  EXPECT_TRUE(within(both.used, z));
+  EXPECT_EQ(dsp_only.used.luts, 0u);
+  EXPECT_GT(both.used.luts, 0u);
+  EXPECT_LT(both.interval_cycles, dsp_only.interval_cycles);
+  for (const auto& s : both.stages) {
+    if (!s.fabric) continue;
+    EXPECT_EQ(s.resources.dsps, 0u) << s.name;
+    EXPECT_EQ(s.resources.luts, s.multipliers * 64) << s.name;  // 8 x 8 partial-product bits
+  }
+  // Without any DSP, 8-bit LeNet-5 is infeasible unless LUTs may stand in.
+  FpgaBudget no_dsp{"no_dsp", 53200, 0, 140 * workloads::kBram36Bits};
+  EXPECT_FALSE(workloads::allocate_pipeline(net, {LayerBits{8, 8}}, no_dsp).feasible);
+  const AllocationResult lut_only =
+      workloads::allocate_pipeline(net, {LayerBits{8, 8}}, no_dsp, fallback);
+  ASSERT_TRUE(lut_only.feasible) << lut_only.reason;
+  EXPECT_EQ(lut_only.used.dsps, 0u);
+  EXPECT_LE(lut_only.used.luts, 53200u);
+}
+
 TEST(PipelineAllocator, PerLayerBits) {
   const Network net = lenet();
   std::vector<LayerBits> bits(net.layers.size(), LayerBits{8, 8});

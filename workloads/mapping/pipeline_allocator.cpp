@@ -234,9 +234,16 @@ std::vector<std::uint64_t> unit_cycles(const StageStream& stream, const StageCho
 FpgaBudget stage_resources(const Layer& layer, std::uint32_t pi, std::uint32_t po, std::uint32_t pk,
                            std::uint32_t pw, const LayerBits& bits, std::uint32_t next_a_bits,
                            std::uint64_t out_row_elements, const ResourceRules& rules,
-                           const AllocatorOptions& options) {
+                           const AllocatorOptions& options, bool fabric) {
   const std::uint64_t parallel = std::uint64_t{pi} * po * pk;  // distinct weights per cycle
-  FpgaBudget r = multipliers_resources(parallel * pw, bits.w_bits, bits.a_bits, rules);
+  FpgaBudget r;
+  if (fabric) {
+    r.luts = parallel * pw *
+             static_cast<std::uint64_t>(std::ceil(rules.luts_per_bit_product *
+                                                  static_cast<double>(bits.w_bits) * bits.a_bits));
+  } else {
+    r = multipliers_resources(parallel * pw, bits.w_bits, bits.a_bits, rules);
+  }
   r.bram_bits = weight_memory_bits(layer.weight_elements(), bits.w_bits, parallel, rules) +
                 line_buffer_bits(layer, bits.a_bits) +
                 fifo_bits(options.fifo_depth_rows, out_row_elements * next_a_bits);
@@ -352,7 +359,8 @@ AllocationResult allocate_pipeline(const Network& network, const std::vector<Lay
 
   auto resources_of = [&](std::size_t k, const StageChoice& s) {
     return stage_resources(network.layers[s.layer_index], s.pi, s.po, s.pk, s.pw, s.bits,
-                           s.next_a_bits, result.streams[k].out_row_elements, rules, options);
+                           s.next_a_bits, result.streams[k].out_row_elements, rules, options,
+                           s.fabric);
   };
   result.input_fifo.bram_bits = fifo_bits(
       options.fifo_depth_rows, result.streams[0].in_row_elements * result.stages[0].bits.a_bits);
@@ -361,6 +369,26 @@ AllocationResult allocate_pipeline(const Network& network, const std::vector<Lay
     StageChoice& s = result.stages[k];
     s.resources = resources_of(k, s);
     add(result.used, s.resources);
+  }
+  // Out of DSPs at the smallest unrolls: move the stages that use most of them to LUTs.
+  auto can_move = [&](const StageChoice& s) {
+    return rules.lut_fallback && !s.fabric &&
+           !multiplier_cost(s.bits.w_bits, s.bits.a_bits, rules).in_luts;
+  };
+  while (!fits(result.used, budget) && result.used.dsps > budget.dsps) {
+    std::size_t move = n;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (can_move(result.stages[k]) &&
+          (move == n || result.stages[k].resources.dsps > result.stages[move].resources.dsps))
+        move = k;
+    }
+    if (move == n) break;
+    StageChoice& s = result.stages[move];
+    const FpgaBudget before = s.resources;
+    s.fabric = true;
+    s.resources = resources_of(move, s);
+    result.used.luts = result.used.luts - before.luts + s.resources.luts;
+    result.used.dsps = result.used.dsps - before.dsps + s.resources.dsps;
   }
   if (!fits(result.used, budget)) {
     result.reason = "even pi = po = pk = pw = 1 in every stage exceeds the budget " + budget.name +
@@ -401,12 +429,21 @@ AllocationResult allocate_pipeline(const Network& network, const std::vector<Lay
       if (c.pi == s.pi && c.po == s.po && c.pk == s.pk && c.pw == s.pw) continue;
       time_stage(layer, result.streams[slow], c);
       if (c.interval_cycles >= s.interval_cycles) continue;
-      const FpgaBudget r = resources_of(slow, c);
-      FpgaBudget total = result.used;
-      total.luts = total.luts - s.resources.luts + r.luts;
-      total.dsps = total.dsps - s.resources.dsps + r.dsps;
-      total.bram_bits = total.bram_bits - s.resources.bram_bits + r.bram_bits;
-      if (!fits(total, budget)) continue;
+      // DSPs first; with lut_fallback, LUTs when the DSP version does not fit.
+      FpgaBudget r, total;
+      bool fit = false;
+      for (const bool fabric : {false, true}) {
+        if (fabric && !rules.lut_fallback) break;
+        c.fabric = fabric;
+        r = resources_of(slow, c);
+        total = result.used;
+        total.luts = total.luts - s.resources.luts + r.luts;
+        total.dsps = total.dsps - s.resources.dsps + r.dsps;
+        total.bram_bits = total.bram_bits - s.resources.bram_bits + r.bram_bits;
+        fit = fits(total, budget);
+        if (fit) break;
+      }
+      if (!fit) continue;
       const double gain = static_cast<double>(s.interval_cycles - c.interval_cycles) /
                           static_cast<double>(c.multipliers - s.multipliers);
       if (!found || gain > best.gain) {

@@ -45,6 +45,10 @@ struct ResourceRules {
   std::uint32_t dsp_pack2_max_bits = 8;
   std::uint32_t dsp_a_bits = 25;  // DSP48E1 multiplier: 25 x 18 (signed)
   std::uint32_t dsp_b_bits = 18;
+  // When true, a stage whose multipliers would take DSP slices may build them from LUTs
+  // instead, at the same ceil(luts_per_bit_product * w * a) each (what synthesis does when the
+  // DSPs run out); the allocator tries DSPs first.
+  bool lut_fallback = false;
   std::uint64_t bram_block_bits = kBram36Bits;  // weights round up to whole blocks per layer
   // Widest port of one block (36-Kb BRAM in simple dual-port mode: 72 bits). A stage reading
   // pi * po * pk weights of w_bits per cycle needs at least that many bits of ports, so its
@@ -148,7 +152,8 @@ struct StageChoice {
   std::uint32_t pk = 1;  // kernel-window unroll (reduction over the kernel_h x kernel_w taps)
   std::uint32_t pw = 1;  // output-pixel unroll (pixels of an output row at once; conv only)
   std::uint32_t pi_max = 1, po_max = 1, pk_max = 1, pw_max = 1;
-  bool fixed = false;  // unrolls set by an override
+  bool fixed = false;   // unrolls set by an override
+  bool fabric = false;  // DSP-sized multipliers built from LUTs (ResourceRules::lut_fallback)
   // The reduction and output sizes the unrolls fold: cycles per output row (or per fc
   // product) are ceil(cols / pw) * ceil(channels / pi) * ceil(filters / po) * ceil(taps / pk) *
   // groups, and a frame has `rows` of them.
@@ -182,10 +187,11 @@ std::vector<std::uint64_t> unit_cycles(const StageStream& stream, const StageCho
 
 /// Stage resources for unrolls (pi, po, pk, pw) of `layer` with its bits; the FIFO after the
 /// stage holds fifo_depth_rows tokens of `out_row_elements` at `next_a_bits` (0: last stage).
+/// `fabric`: the multipliers are LUTs whatever their width.
 FpgaBudget stage_resources(const Layer& layer, std::uint32_t pi, std::uint32_t po, std::uint32_t pk,
                            std::uint32_t pw, const LayerBits& bits, std::uint32_t next_a_bits,
                            std::uint64_t out_row_elements, const ResourceRules& rules = {},
-                           const AllocatorOptions& options = {});
+                           const AllocatorOptions& options = {}, bool fabric = false);
 
 /// Chooses pi/po/pk/pw for every stage (plan_streams). `bits` has one entry per Network::layers
 /// entry, or a single entry for all. Greedy: start at 1 everywhere (or the overrides), then
