@@ -35,7 +35,22 @@ TEST(PipelineParams, DefaultsAreTheZynq7020WithTwoRowFifos) {
   EXPECT_EQ(pp.budget().dsps, 220u);
   EXPECT_EQ(pp.budget().luts, 53200u);
   EXPECT_EQ(pp.rules.lut_mult_max_product, 16u);
+  EXPECT_FALSE(pp.rules.lut_fallback);
   EXPECT_TRUE(pp.unroll.empty());
+}
+
+TEST(PipelineParams, ResourceRulesAreParameters) {
+  const auto p = parse(
+      "accelerator:\n  type: pipelined\n  pipeline:\n    resources:\n"
+      "      lut_mult_max_product: 64\n      luts_per_bit_product: 0.5\n"
+      "      lut_fallback: true\n      bram_port_bits: 36\n");
+  const auto& r = p.accelerator.pipeline.rules;
+  EXPECT_EQ(r.lut_mult_max_product, 64u);
+  EXPECT_DOUBLE_EQ(r.luts_per_bit_product, 0.5);
+  EXPECT_TRUE(r.lut_fallback);
+  EXPECT_EQ(r.bram_port_bits, 36u);
+  EXPECT_TRUE(workloads::multiplier_cost(8, 8, r).in_luts);  // 64 partial-product bits
+  EXPECT_EQ(workloads::multiplier_cost(8, 8, r).luts, 32u);
 }
 
 TEST(PipelineParams, PresetBudgetsCanBeCutKeyByKey) {
