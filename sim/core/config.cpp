@@ -546,7 +546,12 @@ void Config::apply_override(const std::string& assignment, const std::string& or
       throw ConfigError("--set: " + path + ": is " + describe(next) + ", so it has no key '" +
                         parts[i + 1] + "'");
     }
-    if (!next.IsMap()) target[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    if (!next.IsMap()) {
+      // A map the override creates comes from it, so errors about it name the override.
+      target[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      origin_of_path_[path] = origin;
+      key_position_.erase(path);
+    }
     target.reset(target[parts[i]]);
   }
   YAML::Node container(YAML::NodeType::Map);

@@ -73,6 +73,18 @@ TEST(Config, OverrideReplacesAFileValueAndIsTypeChecked) {
             "--set: a.rows: must be a non-negative integer below 2^32, got 'abc'");
 }
 
+TEST(Config, AMapAnOverrideCreatesIsBlamedOnTheOverride) {
+  // The map `b` is new: errors about it or below it name --set, not the file holding `a`.
+  sim::Config config;
+  config.load_text("a:\n  x: 1\n", "f.yaml");
+  config.apply_override("a.b.rows=4");
+  const sim::ConfigNode a = config.root().child("a");
+  a.get<std::uint32_t>("x", 0);
+  EXPECT_EQ(error_of([&] { a.fail("b", "must name something else"); }),
+            "--set: a.b: must name something else");
+  EXPECT_EQ(error_of([&] { config.check_all_read(); }).rfind("--set: a.b: unknown key", 0), 0u);
+}
+
 TEST(Config, OverrideWithoutEqualsOrWithEmptyComponentIsAnError) {
   sim::Config config;
   EXPECT_NE(error_of([&] { config.apply_override("a.rows"); }).find("expected key.path=value"),
