@@ -41,6 +41,10 @@ TEST_F(TtTrainCli, HelpExplainsTheTensorisedOptions) {
                            "--prior-strength", "--prune-threshold", "--prune-every", "Examples:",
                            "edgesim train --model tt_mlp --precision fp32", "rank_schedule.csv"})
     EXPECT_NE(r.out.find(text), std::string::npos) << text;
+  // The --model=VALUE spelling reaches the same command.
+  const auto joined = run_edgesim("train --model=tt_mlp --help");
+  EXPECT_EQ(joined.exit_code, 0) << joined.err;
+  EXPECT_NE(joined.out.find("--prune-threshold"), std::string::npos) << joined.out;
 }
 
 TEST_F(TtTrainCli, WritesMetricsRankScheduleAndSummaryAndIsDeterministicForASeed) {
@@ -89,6 +93,7 @@ TEST_F(TtTrainCli, BadOptionsExitWithCodeTwoAndOneLine) {
       {"--prune-every -2", "--prune-every: must be in [1, 2147483648], got -2"},
       {"--half-cauchy-scale 0", "--half-cauchy-scale: must be > 0, got 0"},
       {"--rct-k 5", "unrecognised option '--rct-k'"},
+      {"--data-dir /nonexistent-edgesim-data", "install the Debian package dataset-fashion-mnist"},
   };
   for (const auto& [option, message] : cases) {
     const auto r = run_edgesim(std::string("train --model tt_mlp ") + option + " --out run", dir_);
