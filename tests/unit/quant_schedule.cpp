@@ -73,7 +73,12 @@ TEST(Schedule, ReaderRejectsMalformedFilesWithLineAndColumn) {
   const std::string header = std::string(q::schedule_csv_header()) + "\n";
   EXPECT_NE(expect_error("layer,w_bits\n").find("s.csv:1: expected the header"), std::string::npos);
   EXPECT_EQ(expect_error(header + "0,fc1,0,10,40,8,8,1,0.5\n"),
-            "s.csv:2: w_bits: expected a width in [2, 32], got '40'");
+            "s.csv:2: w_bits: expected a width in [1, 32], got '40'");
+  EXPECT_EQ(expect_error(header + "0,fc1,0,10,8,0,8,1,0.5\n"),
+            "s.csv:2: a_bits: expected a width in [1, 32], got '0'");
+  // Binary weights (1 bit) are a valid width.
+  std::istringstream binary(header + "0,fc1,0,10,1,8,8,1,0.5\n");
+  EXPECT_EQ(q::read_schedule_csv(binary, "s.csv").rows.at(0).w_bits, 1u);
   EXPECT_EQ(expect_error(header + "0,fc1,0,10,8,8,8,1,0.5\n0,fc1,12,20,8,8,8,1,0.5\n"),
             "s.csv:3: iter_begin: expected 10 (each layer's rows must cover iterations "
             "contiguously from 0), got '12'");

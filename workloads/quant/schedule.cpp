@@ -52,7 +52,9 @@ class RowParser {
   }
   std::uint32_t bits_at(std::size_t column) const {
     const auto value = unsigned_at(column);
-    if (value < kMinBits || value > kMaxBits) fail(column, "expected a width in [2, 32]");
+    // 1 bit: binary weights (the ultra-low-bitwidth quantisers); the hardware formats take
+    // integer widths 1 to 32 as well.
+    if (value < 1 || value > kMaxBits) fail(column, "expected a width in [1, 32]");
     return static_cast<std::uint32_t>(value);
   }
   double double_at(std::size_t column, bool allow_empty) const {
