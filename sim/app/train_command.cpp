@@ -22,7 +22,9 @@ namespace numerics = workloads::numerics;
 namespace quant = workloads::quant;
 
 constexpr const char* kUsage =
-    "usage: edgesim train --model mlp|lenet5 --scheme fp32|qat|rct [options]";
+    "usage: edgesim train --model mlp|lenet5 --scheme fp32|qat|rct [options]\n"
+    "       edgesim train --model tt_mlp [options]   (tensor-train MLP with rank pruning; "
+    "see edgesim train --model tt_mlp --help)";
 
 constexpr const char* kExamples = R"(Examples:
   edgesim train --model mlp --scheme fp32 --out runs/mlp-fp32
@@ -66,7 +68,8 @@ po::options_description make_options(const numerics::TrainOptions& d, numerics::
   desc.add_options()
     ("help,h", "print this help and exit")
     ("model", po::value(&c.model)->default_value(c.model),
-     "network: mlp (784-512-10) or lenet5 (conv 6, conv 16, fc 120-84-10)")
+     "network: mlp (784-512-10) or lenet5 (conv 6, conv 16, fc 120-84-10); tt_mlp (the MLP "
+     "with tensor-train layers and rank pruning) has its own options, see --model tt_mlp --help")
     ("scheme", po::value(&c.scheme)->default_value(c.scheme),
      "precision scheme: fp32; qat (FP32 master + fake-quantised copy, STE); "
      "rct (integer weights only, stochastic-rounding updates, G_avg bitwidth policy)")
