@@ -394,17 +394,23 @@ int compare_command(int argc, const char* const* argv) {
     if (!tensorize_file.empty()) {
       const auto& t = all["tensorized"];
       const auto& d = all["dense"];
-      auto ratio = [](double a, double b) { return b != 0 ? a / b : 0.0; };
+      // "14.2x less" / "2.81x more": the tensorized figure against the dense one.
+      auto change = [&](const char* key) {
+        const double tv = t.at(key), dv = d.at(key);
+        char text[48];
+        if (tv == dv) return std::string("the same");
+        if (tv == 0 || dv == 0) return std::string(tv < dv ? "none" : "some (dense none)");
+        std::snprintf(text, sizeof(text), tv < dv ? "%.2fx less" : "%.2fx more",
+                      tv < dv ? dv / tv : tv / dv);
+        return std::string(text);
+      };
       std::printf(
-          "  tensorized vs dense (%s): parameter memory %.1fx smaller, activation + "
-          "intermediate memory %.2fx, DRAM traffic %.2fx, MACs %.2fx, cycles %.2fx, energy "
-          "%.2fx per iteration\n",
-          scheme_of["dense"].c_str(), ratio(d.at("param_memory_bytes"), t.at("param_memory_bytes")),
-          ratio(t.at("data_memory_bytes"), d.at("data_memory_bytes")),
-          ratio(t.at("dram_bytes_per_iteration"), d.at("dram_bytes_per_iteration")),
-          ratio(t.at("macs_per_iteration"), d.at("macs_per_iteration")),
-          ratio(t.at("cycles_per_iteration"), d.at("cycles_per_iteration")),
-          ratio(t.at("energy_pj_per_iteration"), d.at("energy_pj_per_iteration")));
+          "  tensorized vs dense (%s), per iteration: parameter memory %s, activation + "
+          "intermediate memory %s, DRAM traffic %s, MACs %s, cycles %s, energy %s\n",
+          scheme_of["dense"].c_str(), change("param_memory_bytes").c_str(),
+          change("data_memory_bytes").c_str(), change("dram_bytes_per_iteration").c_str(),
+          change("macs_per_iteration").c_str(), change("cycles_per_iteration").c_str(),
+          change("energy_pj_per_iteration").c_str());
     }
     for (std::size_t i = 0; i < schemes.size() && tensorize_file.empty(); ++i) {
       for (std::size_t j = i + 1; j < schemes.size(); ++j) {
