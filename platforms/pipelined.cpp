@@ -60,6 +60,7 @@ PipelineParams parse_pipeline(const sim::ConfigNode& node) {
   p.output_stream_bits =
       static_cast<std::uint32_t>(node.get_positive("output_stream_bits", p.output_stream_bits));
 
+  p.objective = node.get_choice("objective", p.objective, {"latency", "interval"});
   const sim::ConfigNode unroll = node.child("unroll");
   for (const auto& layer : unroll.given_keys()) {
     const sim::ConfigNode u = unroll.child(layer);
@@ -144,6 +145,7 @@ RunResult simulate_pipelined(const PlatformParams& params, const workloads::Netw
 
   workloads::AllocatorOptions options;
   options.fifo_depth_rows = pp.fifo_depth_rows;
+  options.spend_on_latency = pp.objective == "latency";
   for (const auto& u : pp.unroll) options.overrides.push_back(u.unroll);
   const workloads::AllocationResult alloc =
       workloads::allocate_pipeline(network, bits, pipe.budget, pp.rules, options);

@@ -33,6 +33,7 @@ struct PipelineParams {
   std::uint32_t input_stream_bits = 64;     // input stream width per cycle (AXI-Stream style)
   std::uint32_t output_stream_bits = 64;    // output stream width per cycle
   std::vector<PipelineUnroll> unroll;       // `unroll.<layer>: {pi, po, pk, pw}`
+  std::string objective = "latency";        // latency | interval: what the spare budget buys
   workloads::ResourceRules rules;           // `resources.*` (docs/ull.md)
   /// The device budget these params name.
   workloads::FpgaBudget budget() const;

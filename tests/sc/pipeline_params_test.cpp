@@ -36,6 +36,7 @@ TEST(PipelineParams, DefaultsAreTheZynq7020WithTwoRowFifos) {
   EXPECT_EQ(pp.budget().luts, 53200u);
   EXPECT_EQ(pp.rules.lut_mult_max_product, 16u);
   EXPECT_FALSE(pp.rules.lut_fallback);
+  EXPECT_EQ(pp.objective, "latency");
   EXPECT_TRUE(pp.unroll.empty());
 }
 
@@ -101,6 +102,8 @@ TEST(PipelineParams, BadValuesAreOneLineErrorsWithFileLineAndKey) {
        "p.yaml:4:22: accelerator.pipeline.fifo_depth_rows: must be > 0"},
       {"accelerator:\n  type: pipelined\n  pipeline:\n    device: xc9\n",
        "accelerator.pipeline.device"},
+      {"accelerator:\n  type: pipelined\n  pipeline:\n    objective: speed\n",
+       "accelerator.pipeline.objective"},
       {"accelerator:\n  type: pipelined\n  pipeline:\n    resources: {lut_mult_max_product: -1}\n",
        "accelerator.pipeline.resources.lut_mult_max_product"},
       {"accelerator:\n  type: pipelined\n  pipeline:\n    unroll: {conv1: {pj: 2}}\n",

@@ -340,6 +340,26 @@ TEST(PipelineAllocator, LutFallbackBuildsWideMultipliersFromLutsWhenDspsRunOut) 
   EXPECT_LE(lut_only.used.luts, 53200u);
 }
 
+TEST(PipelineAllocator, SpareBudgetBuysLatencyWithoutLosingTheInterval) {
+  const Network net = lenet();
+  const FpgaBudget& z = *workloads::find_fpga_preset("xc7z020");
+  workloads::AllocatorOptions interval_only;
+  interval_only.spend_on_latency = false;
+  for (std::uint32_t b : {8u, 4u, 2u, 1u}) {
+    const AllocationResult balanced =
+        workloads::allocate_pipeline(net, {LayerBits{b, b}}, z, {}, interval_only);
+    const AllocationResult fast = workloads::allocate_pipeline(net, {LayerBits{b, b}}, z);
+    ASSERT_TRUE(balanced.feasible && fast.feasible) << b;
+    EXPECT_TRUE(within(fast.used, z)) << b;
+    EXPECT_LE(fast.interval_cycles, balanced.interval_cycles) << b;
+    EXPECT_LT(fast.latency_cycles, balanced.latency_cycles) << b;
+    // Every stage is at least as parallel as after balancing alone.
+    for (std::size_t k = 0; k < fast.stages.size(); ++k) {
+      EXPECT_GE(fast.stages[k].multipliers, balanced.stages[k].multipliers) << b << " " << k;
+    }
+  }
+}
+
 TEST(PipelineAllocator, PerLayerBits) {
   const Network net = lenet();
   std::vector<LayerBits> bits(net.layers.size(), LayerBits{8, 8});

@@ -396,6 +396,47 @@ AllocationResult allocate_pipeline(const Network& network, const std::vector<Lay
     return result;
   }
 
+  struct Candidate {
+    StageChoice choice;
+    FpgaBudget total;
+  };
+  // The fitting ways to grow stage k by the smallest step of one factor that shortens it (DSPs
+  // first; with lut_fallback, LUTs when the DSP version does not fit).
+  auto candidates_of = [&](std::size_t k) {
+    std::vector<Candidate> out;
+    const StageChoice& s = result.stages[k];
+    const Layer& layer = network.layers[s.layer_index];
+    for (int factor = 0; factor < 4; ++factor) {
+      StageChoice c = s;
+      if (factor == 0) c.pi = next_unroll(s.channels, s.pi, s.pi_max);
+      if (factor == 1) c.po = next_unroll(s.filters, s.po, s.po_max);
+      if (factor == 2) c.pk = next_unroll(s.taps, s.pk, s.pk_max);
+      if (factor == 3) c.pw = next_unroll(s.cols, s.pw, s.pw_max);
+      if (c.pi == s.pi && c.po == s.po && c.pk == s.pk && c.pw == s.pw) continue;
+      time_stage(layer, result.streams[k], c);
+      if (c.interval_cycles >= s.interval_cycles) continue;
+      for (const bool fabric : {false, true}) {
+        if (fabric && !rules.lut_fallback) break;
+        c.fabric = fabric;
+        c.resources = resources_of(k, c);
+        FpgaBudget total = result.used;
+        total.luts = total.luts - s.resources.luts + c.resources.luts;
+        total.dsps = total.dsps - s.resources.dsps + c.resources.dsps;
+        total.bram_bits = total.bram_bits - s.resources.bram_bits + c.resources.bram_bits;
+        if (fits(total, budget)) {
+          out.push_back({c, total});
+          break;
+        }
+      }
+    }
+    return out;
+  };
+  auto added = [](const StageChoice& from, const StageChoice& to) {
+    return static_cast<double>(std::max<std::uint64_t>(1, to.multipliers - from.multipliers));
+  };
+
+  // Phase 1, the interval: grow the slowest stage by the step with the most cycles saved per
+  // added multiplier until it cannot shorten within the budget.
   for (std::uint32_t iter = 0; iter < options.max_iterations; ++iter) {
     std::size_t slow = n;
     for (std::size_t k = 0; k < n; ++k) {
@@ -411,49 +452,52 @@ AllocationResult allocate_pipeline(const Network& network, const std::vector<Lay
           fixed_slower || (s.fixed && s.interval_cycles >= result.stages[slow].interval_cycles);
     if (fixed_slower) break;
     StageChoice& s = result.stages[slow];
-    const Layer& layer = network.layers[s.layer_index];
-    struct Candidate {
-      StageChoice choice;
-      FpgaBudget resources;
-      FpgaBudget total;
-      double gain = 0;
-    };
-    bool found = false;
-    Candidate best;
-    for (int factor = 0; factor < 4; ++factor) {
-      StageChoice c = s;
-      if (factor == 0) c.pi = next_unroll(s.channels, s.pi, s.pi_max);
-      if (factor == 1) c.po = next_unroll(s.filters, s.po, s.po_max);
-      if (factor == 2) c.pk = next_unroll(s.taps, s.pk, s.pk_max);
-      if (factor == 3) c.pw = next_unroll(s.cols, s.pw, s.pw_max);
-      if (c.pi == s.pi && c.po == s.po && c.pk == s.pk && c.pw == s.pw) continue;
-      time_stage(layer, result.streams[slow], c);
-      if (c.interval_cycles >= s.interval_cycles) continue;
-      // DSPs first; with lut_fallback, LUTs when the DSP version does not fit.
-      FpgaBudget r, total;
-      bool fit = false;
-      for (const bool fabric : {false, true}) {
-        if (fabric && !rules.lut_fallback) break;
-        c.fabric = fabric;
-        r = resources_of(slow, c);
-        total = result.used;
-        total.luts = total.luts - s.resources.luts + r.luts;
-        total.dsps = total.dsps - s.resources.dsps + r.dsps;
-        total.bram_bits = total.bram_bits - s.resources.bram_bits + r.bram_bits;
-        fit = fits(total, budget);
-        if (fit) break;
-      }
-      if (!fit) continue;
-      const double gain = static_cast<double>(s.interval_cycles - c.interval_cycles) /
-                          static_cast<double>(c.multipliers - s.multipliers);
-      if (!found || gain > best.gain) {
-        best = {c, r, total, gain};
-        found = true;
+    const Candidate* best = nullptr;
+    double best_gain = 0;
+    const std::vector<Candidate> candidates = candidates_of(slow);
+    for (const Candidate& c : candidates) {
+      const double gain =
+          static_cast<double>(s.interval_cycles - c.choice.interval_cycles) / added(s, c.choice);
+      if (!best || gain > best_gain) {
+        best = &c;
+        best_gain = gain;
       }
     }
-    if (!found) break;  // the slowest stage cannot shorten within the budget
-    best.choice.resources = best.resources;
-    s = best.choice;
+    if (!best) break;  // the slowest stage cannot shorten within the budget
+    s = best->choice;
+    result.used = best->total;
+  }
+
+  // Phase 2, the latency: spend what is left on any stage whose growth shortens the estimated
+  // batch-1 latency most per added multiplier (stages never slow down, so the interval holds).
+  auto latency_with = [&](std::size_t k, const StageChoice* replacement) {
+    std::vector<StageTiming> timings;
+    for (std::size_t j = 0; j < n; ++j) {
+      const StageChoice& x = j == k && replacement ? *replacement : result.stages[j];
+      timings.push_back({x.interval_cycles, x.fill_cycles});
+    }
+    return pipeline_timing(timings).latency_cycles;
+  };
+  for (std::uint32_t iter = 0; options.spend_on_latency && iter < options.max_iterations; ++iter) {
+    const std::uint64_t now = latency_with(n, nullptr);
+    std::size_t best_stage = n;
+    Candidate best;
+    double best_gain = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (result.stages[k].fixed) continue;
+      for (const Candidate& c : candidates_of(k)) {
+        const std::uint64_t after = latency_with(k, &c.choice);
+        if (after >= now) continue;
+        const double gain = static_cast<double>(now - after) / added(result.stages[k], c.choice);
+        if (best_stage == n || gain > best_gain) {
+          best_stage = k;
+          best = c;
+          best_gain = gain;
+        }
+      }
+    }
+    if (best_stage == n) break;
+    result.stages[best_stage] = best.choice;
     result.used = best.total;
   }
 

@@ -141,6 +141,9 @@ struct AllocatorOptions {
   std::uint64_t fifo_depth_rows = 2;  // tokens (feature-map rows) per FIFO between stages
   std::uint32_t max_iterations = 100000;
   std::vector<UnrollOverride> overrides;
+  // After balancing the interval, spend the rest of the budget on the batch-1 latency estimate
+  // (false: stop once the slowest stage cannot shorten).
+  bool spend_on_latency = true;
 };
 
 /// The choice for one stage (one conv/fc/gemm layer of the network).
@@ -196,8 +199,9 @@ FpgaBudget stage_resources(const Layer& layer, std::uint32_t pi, std::uint32_t p
 /// Chooses pi/po/pk/pw for every stage (plan_streams). `bits` has one entry per Network::layers
 /// entry, or a single entry for all. Greedy: start at 1 everywhere (or the overrides), then
 /// repeatedly grow the slowest stage by the smallest step of one factor that shortens it,
-/// picking the factor with the most cycles saved per added multiplier that still fits; stop
-/// when the slowest stage cannot shorten within the budget.
+/// picking the factor with the most cycles saved per added multiplier that still fits, until the
+/// slowest stage cannot shorten within the budget; then (spend_on_latency) grow whichever stage
+/// shortens the estimated batch-1 latency most per added multiplier, until nothing fits.
 AllocationResult allocate_pipeline(const Network& network, const std::vector<LayerBits>& bits,
                                    const FpgaBudget& budget, const ResourceRules& rules = {},
                                    const AllocatorOptions& options = {});
