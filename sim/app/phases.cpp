@@ -41,6 +41,9 @@ platforms::RunResult simulate_one(const RunSetup& setup, std::size_t index, sim:
 }
 
 void finish(platforms::RunResult& total, const RunSetup& setup) {
+  // A pipelined accelerator has no PE array: its model already divides MACs by its
+  // multipliers (docs/ull.md).
+  if (total.pipeline.enabled) return;
   const double pes = static_cast<double>(setup.platform.accelerator.pe_array.rows) *
                      setup.platform.accelerator.pe_array.cols;
   total.pe_utilization =

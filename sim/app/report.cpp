@@ -1,10 +1,10 @@
 #include "sim/app/report.h"
 
-#include "sim/sweep/json.h"
-
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+
+#include "sim/sweep/json.h"
 
 namespace app {
 
@@ -120,8 +120,10 @@ std::string summary_json(const RunInfo& info, const platforms::RunResult& r,
   out << "  \"scheme\": " << json_string(info.scheme) << ",\n";
   out << "  \"edgesim_version\": " << json_string(EDGESIM_VERSION) << ",\n";
   out << "  \"clock_mhz\": " << params.accelerator.clock_mhz << ",\n";
-  out << "  \"pe_rows\": " << params.accelerator.pe_array.rows << ",\n";
-  out << "  \"pe_cols\": " << params.accelerator.pe_array.cols << ",\n";
+  if (params.accelerator.type != "pipelined") {  // a pipelined accelerator has no PE array
+    out << "  \"pe_rows\": " << params.accelerator.pe_array.rows << ",\n";
+    out << "  \"pe_cols\": " << params.accelerator.pe_array.cols << ",\n";
+  }
   out << "  \"iterations\": " << info.iterations << ",\n";
   out << "  \"simulated_phases\": " << info.simulated_phases << ",\n";
   out << "  \"param_memory_bytes\": " << info.param_memory_bytes << ",\n";
@@ -214,8 +216,7 @@ std::string layers_csv(const platforms::RunResult& r) {
         << pj(l.energy_mac + l.energy_sram + l.energy_dram + l.energy_vector + l.energy_leakage)
         << ',' << pj(l.energy_mac) << ',' << pj(l.energy_sram) << ',' << pj(l.energy_dram) << ','
         << pj(l.energy_vector) << ',' << pj(l.energy_leakage) << ','
-        << number(l.dram_bursts ? static_cast<double>(l.dram_row_hits) / l.dram_bursts : 0.0)
-        << ','
+        << number(l.dram_bursts ? static_cast<double>(l.dram_row_hits) / l.dram_bursts : 0.0) << ','
         << number(l.dram_requests ? l.dram_latency_ps / 1000.0 / l.dram_requests : 0.0);
     for (std::size_t c = 0; c < workloads::kTensorClassCount; ++c) {
       out << ',' << l.dram_bytes_by_class[c];

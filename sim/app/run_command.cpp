@@ -233,6 +233,12 @@ int run_command(int argc, const char* const* argv) {
                            options.topology_format + "'");
   }
   RunSetup setup = prepare_run(options);
+  const bool pipelined = setup.platform.accelerator.type == "pipelined";
+  if (pipelined && !reports.empty()) {
+    throw sim::ConfigError(
+        "--report scalesim: needs a systolic accelerator (SCALE-Sim models one), but "
+        "accelerator.type is pipelined");
+  }
   const std::string platform_name =
       options.config_file.empty() ? stem(options.platform) : setup.platform.name;
   const std::string workload_name = setup.network.name;
@@ -267,8 +273,11 @@ int run_command(int argc, const char* const* argv) {
     }
     if (trace.timeline) {
       timeline = std::make_unique<sim::Timeline>(trace.window_start_ps, trace.window_end_ps);
-      for (const char* track : {"top.host", "top.controller", "top.pe_array", "top.vector_unit"}) {
-        timeline->track(track);  // tracks in the order of the data flow; DMA and DRAM follow
+      if (!pipelined) {
+        for (const char* track :
+             {"top.host", "top.controller", "top.pe_array", "top.vector_unit"}) {
+          timeline->track(track);  // tracks in the order of the data flow; DMA and DRAM follow
+        }
       }
       vcd->attach_timeline(timeline.get());
     }

@@ -277,15 +277,30 @@ const std::vector<std::string>& known_figures() {
                                                     "sim_wall_seconds",
                                                     "clock_mhz",
                                                     "pe_rows",
-                                                    "pe_cols"};
+                                                    "pe_cols",
+                                                    "iterations",
+                                                    "simulated_phases",
+                                                    "param_memory_bytes",
+                                                    "activation_memory_bytes",
+                                                    "intermediate_memory_bytes",
+                                                    "dram_row_hit_rate",
+                                                    "dram_avg_latency_ns"};
   return kFigures;
+}
+
+/// Figures inside a summary.json object, named by their dotted path (`pipeline.used.luts`).
+bool is_nested_summary_figure(const std::string& figure) {
+  for (const char* prefix :
+       {"counters.", "dram_bytes_by_tensor_class.", "energy_pj.", "pipeline."}) {
+    if (figure.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
 }
 
 bool is_summary_figure(const std::string& figure) {
   const auto& known = known_figures();
   return std::find(known.begin(), known.end(), figure) != known.end() ||
-         figure.rfind("counters.", 0) == 0 || figure.rfind("dram_bytes_by_tensor_class.", 0) == 0 ||
-         figure.rfind("energy_pj.", 0) == 0;
+         is_nested_summary_figure(figure);
 }
 
 std::string hash_text(const std::string& text) {
@@ -348,9 +363,7 @@ std::string validate_spec(const SweepSpec& spec, const Resolver& resolve) {
   for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
     const std::string& figure = spec.objectives[i].figure;
     const auto& known = known_figures();
-    const bool nested = figure.rfind("counters.", 0) == 0 ||
-                        figure.rfind("dram_bytes_by_tensor_class.", 0) == 0 ||
-                        figure.rfind("energy_pj.", 0) == 0;
+    const bool nested = is_nested_summary_figure(figure);
     const bool from_config = !is_summary_figure(figure) && space.lookup_base(figure);
     if (!nested && !from_config && std::find(known.begin(), known.end(), figure) == known.end()) {
       std::string message =

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <sstream>
 
 #include "cli_harness.h"
 
@@ -184,6 +185,7 @@ TEST_F(PipelineCli, BadPipelineKeysAndTrainingSchemesAreOneLineErrors) {
       {"--set accelerator.pipeline.device=custom", "budget_luts: is required"},
       {"--set accelerator.pipeline.unroll.conv9.pi=2", "unroll.conv9"},
       {"--scheme qat", "must be inference with accelerator.type pipelined"},
+      {"--report scalesim", "--report scalesim: needs a systolic accelerator"},
   };
   for (const auto& c : cases) {
     const auto r = run_edgesim(
@@ -194,6 +196,38 @@ TEST_F(PipelineCli, BadPipelineKeysAndTrainingSchemesAreOneLineErrors) {
     EXPECT_FALSE(fs::exists(dir_ + "/bad")) << c.args;
     EXPECT_FALSE(fs::exists(dir_ + "/bad.incomplete")) << c.args;
   }
+}
+
+TEST_F(PipelineCli, UtilisationCountsMultipliersNotASystolicArray) {
+  const std::string s =
+      run("--platform ull_z7020 --workload lenet5 --set workload.batch=1 "
+          "--set accelerator.pipeline.frames=4",
+          "util");
+  const double macs = json_number(s, "macs");
+  const double cycles = json_number(s, "total_cycles");
+  const double multipliers = json_number(s, "multipliers");
+  ASSERT_GT(macs, 0);
+  ASSERT_GT(multipliers, 0);
+  EXPECT_NEAR(json_number(s, "pe_utilization"), macs / (cycles * multipliers), 1e-4);
+  EXPECT_EQ(s.find("\"pe_rows\""), std::string::npos);
+  // Each layers.csv row carries its stage's utilisation: above 0, at most 1.
+  std::istringstream csv(read_file(dir_ + "/util/layers.csv"));
+  std::string line, cell;
+  std::getline(csv, line);
+  std::size_t column = 0;
+  for (std::istringstream header(line); std::getline(header, cell, ','); ++column) {
+    if (cell == "pe_utilization") break;
+  }
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    std::istringstream fields(line);
+    for (std::size_t i = 0; i <= column; ++i) std::getline(fields, cell, ',');
+    const double utilization = std::stod(cell);
+    EXPECT_GT(utilization, 0.0) << line;
+    EXPECT_LE(utilization, 1.0) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 5);  // conv1, conv2, fc1, fc2, fc3
 }
 
 }  // namespace

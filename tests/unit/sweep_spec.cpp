@@ -171,6 +171,8 @@ axes:
 objectives:
   - {minimize: counters.top.dram.row_misses}
   - {minimize: dram_bytes_by_tensor_class.weight}
+  - {minimize: pipeline.latency_cycles}
+  - {minimize: intermediate_memory_bytes}
 )"),
             "");
 }
