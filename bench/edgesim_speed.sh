@@ -31,3 +31,12 @@ measure "AlexNet, SCALE-Sim ws 32x32 config, reports" run --scalesim-config "$da
   --topology "$data/topology_alexnet.csv" --report scalesim
 measure "ResNet-18 inference, full memory system (edge_npu)" run --workload resnet18
 measure "ResNet-20 training iteration, rct (edge_npu)" run --workload resnet20 --scheme rct
+measure "tt_mlp inference, batch 1 (tt_edge)" run --platform tt_edge --workload tt_mlp \
+  --set workload.batch=1
+measure "tt_mlp fp32 training, 600 iterations, rank schedule" run --platform tt_edge \
+  --workload tt_mlp --scheme fp32 --set workload.batch=1 \
+  --rank-schedule "$root/examples/tensorized/mlp_rank_schedule.csv"
+measure "LeNet-5 batch 1, pipelined (ull_z7020)" run --platform ull_z7020 --workload lenet5 \
+  --set workload.batch=1
+measure "LeNet-5, 100,000 frames streamed, pipelined" run --platform ull_z7020 --workload lenet5 \
+  --set workload.batch=1 --set accelerator.pipeline.frames=100000
