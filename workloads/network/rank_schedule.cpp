@@ -1,13 +1,12 @@
 #include "workloads/network/rank_schedule.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "sim/core/config.h"
+#include "sim/core/csv_row.h"
 
 namespace workloads {
 namespace {
@@ -15,15 +14,6 @@ namespace {
 constexpr const char* kColumns[] = {"layer", "layer_name", "iter_begin", "iter_end",
                                     "m",     "n",          "ranks",      "parameters"};
 constexpr std::size_t kColumnCount = sizeof(kColumns) / sizeof(kColumns[0]);
-
-std::vector<std::string> split(const std::string& line, char separator) {
-  std::vector<std::string> fields;
-  std::string field;
-  std::istringstream stream(line);
-  while (std::getline(stream, field, separator)) fields.push_back(field);
-  if (!line.empty() && line.back() == separator) fields.emplace_back();
-  return fields;
-}
 
 std::uint64_t tt_parameters(const RankScheduleRow& row) {
   std::uint64_t total = 0;
@@ -33,43 +23,24 @@ std::uint64_t tt_parameters(const RankScheduleRow& row) {
   return total;
 }
 
-class RowParser {
+/// A rank schedule row: the shared CSV row with ';'-separated factor lists.
+class RowParser : public sim::CsvRow {
  public:
   RowParser(const std::string& origin, int line, const std::vector<std::string>& fields)
-      : origin_(origin), line_(line), fields_(fields) {}
+      : sim::CsvRow(origin, line, fields, kColumns) {}
 
-  [[noreturn]] void fail(std::size_t column, const std::string& what) const {
-    throw sim::ConfigError(origin_ + ":" + std::to_string(line_) + ": " + kColumns[column] + ": " +
-                           what + ", got '" + fields_[column] + "'");
-  }
-  static bool parse_unsigned(const std::string& text, std::uint64_t& value) {
-    char* end = nullptr;
-    errno = 0;
-    value = std::strtoull(text.c_str(), &end, 10);
-    return !text.empty() && text[0] != '-' && text[0] != '+' && *end == '\0' && errno == 0;
-  }
-  std::uint64_t unsigned_at(std::size_t column) const {
-    std::uint64_t value = 0;
-    if (!parse_unsigned(fields_[column], value)) fail(column, "expected an unsigned integer");
-    return value;
-  }
   /// A ';'-separated list of integers >= 1.
   std::vector<std::uint32_t> factors_at(std::size_t column) const {
     std::vector<std::uint32_t> values;
-    for (const auto& part : split(fields_[column], ';')) {
+    for (const auto& part : sim::split_fields((*this)[column], ';')) {
       std::uint64_t value = 0;
-      if (!parse_unsigned(part, value) || value == 0 || value > 0xFFFFFFFFULL)
+      if (!sim::parse_unsigned(part, value) || value == 0 || value > 0xFFFFFFFFULL)
         fail(column, "expected integers >= 1 separated by ';' (e.g. 1;20;20;1)");
       values.push_back(static_cast<std::uint32_t>(value));
     }
     if (values.empty()) fail(column, "expected integers >= 1 separated by ';' (e.g. 1;20;20;1)");
     return values;
   }
-
- private:
-  const std::string& origin_;
-  int line_;
-  const std::vector<std::string>& fields_;
 };
 
 }  // namespace
@@ -170,7 +141,7 @@ RankSchedule read_rank_schedule_csv(std::istream& in, const std::string& origin)
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    const auto fields = split(line, ',');
+    const auto fields = sim::split_fields(line);
     if (fields.size() != kColumnCount) {
       throw sim::ConfigError(origin + ":" + std::to_string(line_number) + ": expected " +
                              std::to_string(kColumnCount) + " columns (" +

@@ -1,7 +1,6 @@
 #include "workloads/quant/schedule.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -9,6 +8,7 @@
 #include <sstream>
 
 #include "sim/core/config.h"
+#include "sim/core/csv_row.h"
 #include "workloads/quant/fixed_point.h"
 
 namespace workloads::quant {
@@ -19,37 +19,16 @@ constexpr const char* kColumns[] = {"layer",    "layer_name", "iter_begin",
                                     "g_bits",   "g_avg",      "underflow_fraction"};
 constexpr std::size_t kColumnCount = sizeof(kColumns) / sizeof(kColumns[0]);
 
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> fields;
-  std::string field;
-  std::istringstream stream(line);
-  while (std::getline(stream, field, ',')) fields.push_back(field);
-  if (!line.empty() && line.back() == ',') fields.emplace_back();
-  return fields;
-}
-
 std::string format_metric(double value) {
   return std::isnan(value) ? std::string() : sim::format_double(value);
 }
 
-class RowParser {
+/// A schedule row: the shared CSV row with the width and metric columns.
+class RowParser : public sim::CsvRow {
  public:
   RowParser(const std::string& origin, int line, const std::vector<std::string>& fields)
-      : origin_(origin), line_(line), fields_(fields) {}
+      : sim::CsvRow(origin, line, fields, kColumns) {}
 
-  [[noreturn]] void fail(std::size_t column, const std::string& what) const {
-    throw sim::ConfigError(origin_ + ":" + std::to_string(line_) + ": " + kColumns[column] + ": " +
-                           what + ", got '" + fields_[column] + "'");
-  }
-  std::uint64_t unsigned_at(std::size_t column) const {
-    const std::string& text = fields_[column];
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-    if (text.empty() || text[0] == '-' || *end != '\0' || errno != 0)
-      fail(column, "expected an unsigned integer");
-    return value;
-  }
   std::uint32_t bits_at(std::size_t column) const {
     const auto value = unsigned_at(column);
     // 1 bit: binary weights (the ultra-low-bitwidth quantisers); the hardware formats take
@@ -58,7 +37,7 @@ class RowParser {
     return static_cast<std::uint32_t>(value);
   }
   double double_at(std::size_t column, bool allow_empty) const {
-    const std::string& text = fields_[column];
+    const std::string& text = (*this)[column];
     if (text.empty()) {
       if (allow_empty) return std::nan("");
       fail(column, "expected a number");
@@ -68,11 +47,6 @@ class RowParser {
     if (*end != '\0' || !std::isfinite(value)) fail(column, "expected a finite number");
     return value;
   }
-
- private:
-  const std::string& origin_;
-  int line_;
-  const std::vector<std::string>& fields_;
 };
 
 }  // namespace
@@ -167,7 +141,7 @@ BitwidthSchedule read_schedule_csv(std::istream& in, const std::string& origin) 
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    const auto fields = split_csv_line(line);
+    const auto fields = sim::split_fields(line);
     if (fields.size() != kColumnCount)
       throw sim::ConfigError(origin + ":" + std::to_string(line_number) + ": expected " +
                              std::to_string(kColumnCount) + " columns, got " +
