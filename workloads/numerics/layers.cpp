@@ -15,14 +15,14 @@ Eigen::Index batch_of(const Matrix& x, Eigen::Index per_sample) {
   return x.size() / per_sample;
 }
 
+}  // namespace
+
 void fake_quantize_tensor(float* data, std::size_t n, std::uint32_t bits, quant::ScaleKind scale,
                           quant::RoundingMode mode, quant::Rng* rng) {
   const float range = quant::max_abs(data, n);
   const quant::FixedPointFormat format{bits, quant::choose_step(range, bits, scale)};
   quant::fake_quantize(data, data, n, format, mode, rng);
 }
-
-}  // namespace
 
 ParamLayer::ParamLayer(std::string name, Eigen::Index fan_in, Eigen::Index fan_out)
     : name_(std::move(name)),

@@ -17,6 +17,12 @@ namespace workloads::numerics {
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using RowVector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 
+/// Fake-quantises `n` values in place to a `bits`-wide symmetric fixed-point format whose step
+/// covers their largest magnitude (chosen by `scale`), rounding by `mode` (stochastic rounding
+/// draws from `rng`).
+void fake_quantize_tensor(float* data, std::size_t n, std::uint32_t bits, quant::ScaleKind scale,
+                          quant::RoundingMode mode, quant::Rng* rng);
+
 /// One stage of a network: forward keeps what backward needs.
 class Layer {
  public:

@@ -12,13 +12,6 @@ namespace {
 using MatrixMap = Eigen::Map<Matrix>;
 using ConstMatrixMap = Eigen::Map<const Matrix>;
 
-void fake_quantize_tensor(float* data, std::size_t n, std::uint32_t bits, quant::ScaleKind scale,
-                          quant::RoundingMode mode, quant::Rng* rng) {
-  const float range = quant::max_abs(data, n);
-  const quant::FixedPointFormat format{bits, quant::choose_step(range, bits, scale)};
-  quant::fake_quantize(data, data, n, format, mode, rng);
-}
-
 // Real roots of a x^3 + b x^2 + c x + d (a != 0), each polished by Newton steps.
 std::vector<double> cubic_real_roots(double a, double b, double c, double d) {
   const double p = (3.0 * a * c - b * b) / (3.0 * a * a);
