@@ -237,7 +237,9 @@ TEST(WeightQuantizer, AllZeroAndEmptyTensorsStayZeroWithOpenGradient) {
     for (float v : r.values) EXPECT_EQ(v, 0.0f) << q::weight_quantizer_name(p.kind);
     EXPECT_EQ(r.mask, std::vector<std::uint8_t>(16, 1)) << q::weight_quantizer_name(p.kind);
     EXPECT_EQ(r.quantization.clipped, 0u);
-    if (p.kind != Kind::kUniform) EXPECT_EQ(r.levels, std::vector<double>{0.0});
+    if (p.kind != Kind::kUniform) {
+      EXPECT_EQ(r.levels, std::vector<double>{0.0});
+    }
     const auto empty = q::quantize_weights({}, p);
     EXPECT_TRUE(empty.values.empty());
   }
@@ -292,8 +294,12 @@ TEST(WeightQuantizerTraining, EveryQuantizerLearnsUnderQatAndIsRecorded) {
     EXPECT_GE(result.ste_clipped_fraction, 0.0);
     EXPECT_LT(result.ste_clipped_fraction, 0.2);
     // The uniform range covers max |w|; the 1-bit range 2 alpha cuts off the tails.
-    if (kind == Kind::kUniform) EXPECT_EQ(result.ste_clipped_fraction, 0.0);
-    if (kind == Kind::kBinary) EXPECT_GT(result.ste_clipped_fraction, 0.001);
+    if (kind == Kind::kUniform) {
+      EXPECT_EQ(result.ste_clipped_fraction, 0.0);
+    }
+    if (kind == Kind::kBinary) {
+      EXPECT_GT(result.ste_clipped_fraction, 0.001);
+    }
   }
   n::TrainOptions bad;
   bad.scheme = n::TrainScheme::kRct;
