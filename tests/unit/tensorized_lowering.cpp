@@ -71,7 +71,9 @@ TEST(TtmLowering, ForwardStepsOfEveryOrderHaveTheFormulaMacs) {
     EXPECT_EQ(macs(fwd), workloads::ttm_forward_macs(net.layers[0].tt_shape(), order, 4));
     EXPECT_EQ(macs(fwd), net.layers[0].macs(4));
     // The input enters the first contraction and the output leaves the last step.
-    if (order != TtmOrder::kRebuildDense) EXPECT_EQ(fwd.front().a_role, TensorRole::kInput);
+    if (order != TtmOrder::kRebuildDense) {
+      EXPECT_EQ(fwd.front().a_role, TensorRole::kInput);
+    }
     EXPECT_EQ(fwd.back().c_role, TensorRole::kOutput);
   }
 }
