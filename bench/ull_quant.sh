@@ -29,6 +29,11 @@ runs=(
   "ul2q-4|--scheme qat --w-quantizer ul2q --w-bits 4"
   "uniform-8|--scheme qat --w-quantizer uniform --w-bits 8"
   "ul2q-8|--scheme qat --w-quantizer ul2q --w-bits 8"
+  # Activations quantised as well (the hardware's multiplier cost is w_bits x a_bits).
+  "ul2q-1-a4|--scheme qat --w-quantizer ul2q --w-bits 1 --a-bits 4"
+  "ul2q-2-a4|--scheme qat --w-quantizer ul2q --w-bits 2 --a-bits 4"
+  "ul2q-4-a4|--scheme qat --w-quantizer ul2q --w-bits 4 --a-bits 4"
+  "ul2q-2-a2|--scheme qat --w-quantizer ul2q --w-bits 2 --a-bits 2"
 )
 
 # Value of a top-level key of summary.json (one key per line).
@@ -47,24 +52,28 @@ total=$(($(date +%s) - start_all))
 
 fp32_bits=$(field "$out/fp32" model_bits)
 fp32_acc=$(field "$out/fp32" final_test_accuracy)
-echo "| weights | bits per weight | test accuracy | vs fp32 (points) | model size (bits) | compression vs fp32 | gradients zeroed by the STE | uL2Q step (sigmas) | wall time (s) |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| weights | bits per weight | activation bits | test accuracy | vs fp32 (points) | model size (bits) | compression vs fp32 | gradients zeroed by the STE | uL2Q step (sigmas) | wall time (s) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for run in "${runs[@]}"; do
   name="${run%%|*}"
   dir="$out/$name"
   scheme=$(field "$dir" scheme)
   quantizer=$(field "$dir" w_quantizer)
-  if [[ "$scheme" == fp32 ]]; then label="fp32"; bits=32; else label="$quantizer"; bits=$(field "$dir" w_bits); fi
+  if [[ "$scheme" == fp32 ]]; then
+    label="fp32"; bits=32; abits=32
+  else
+    label="$quantizer"; bits=$(field "$dir" w_bits); abits=$(field "$dir" a_bits)
+  fi
   acc=$(field "$dir" final_test_accuracy)
   size=$(($(field "$dir" model_bits) + $(field "$dir" weight_scale_bits)))
   step=$(field "$dir" ul2q_step_sigmas)
   clipped=$(field "$dir" ste_clipped_fraction)
-  awk -v l="$label" -v b="$bits" -v a="$acc" -v f="$fp32_acc" -v s="$size" -v fb="$fp32_bits" \
+  awk -v l="$label" -v b="$bits" -v ab="$abits" -v a="$acc" -v f="$fp32_acc" -v s="$size" -v fb="$fp32_bits" \
       -v c="$clipped" -v st="$step" -v t="$(cat "$out/$name.seconds")" -v sch="$scheme" 'BEGIN {
     delta = sch == "fp32" ? "-" : sprintf("%+.2f", 100 * (a - f));
     clip = sch == "fp32" ? "-" : sprintf("%.2f%%", 100 * c);
     stp = st == "null" ? "-" : sprintf("%.4f", st);
-    printf "| %s | %s | %.2f%% | %s | %d | %.1fx | %s | %s | %d |\n", l, b, 100 * a, delta, s, fb / s, clip, stp, t
+    printf "| %s | %s | %s | %.2f%% | %s | %d | %.1fx | %s | %s | %d |\n", l, b, ab, 100 * a, delta, s, fb / s, clip, stp, t
   }'
 done
 echo
