@@ -42,7 +42,7 @@ struct CommandLine {
   std::string prior = "log_uniform";
   std::string lr_schedule = "cosine";
   long long max_rank = 0, prune_every = 0, prior_epochs = 0, epochs = 0, batch = 0, seed = 0;
-  long long train_subset = 0, test_subset = 0;
+  long long train_subset = 0, test_subset = 0, validation = 0;
   std::string data_dir = numerics::kDefaultFashionMnistDir;
   std::string out = "runs/train-tt";
 };
@@ -94,6 +94,9 @@ po::options_description make_options(const numerics::TtTrainOptions& d, numerics
      "use only the first N training images (0 = all 60000)")
     ("test-subset", integer(&c.test_subset, 0),
      "use only the first N test images (0 = all 10000)")
+    ("validation", integer(&c.validation, 0),
+     "hold out the last N training images and evaluate on them instead of the test set, to "
+     "choose options without looking at the test set (0 = evaluate on the test set)")
     ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir),
      "folder with the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist)")
     ("out", po::value(&c.out)->default_value(c.out), "output folder (created if missing)");
@@ -166,7 +169,10 @@ int train_tt_command(int argc, const char* const* argv) {
 
   // Dense algebra stays single-threaded, so a seed gives bit-identical results.
   Eigen::setNbThreads(1);
-  const auto data = numerics::load_fashion_mnist(line.data_dir, train_subset, test_subset);
+  const auto validation = checked("validation", line.validation, 0, 1LL << 40);
+  auto data = numerics::load_fashion_mnist(line.data_dir, train_subset, test_subset);
+  if (validation > 0) numerics::hold_out_validation(data, validation);
+  const char* evaluated = validation > 0 ? "validation" : "test";
   std::error_code ec;
   std::filesystem::create_directories(line.out, ec);
   if (ec)
@@ -177,18 +183,24 @@ int train_tt_command(int argc, const char* const* argv) {
             << numerics::rank_prior_name(options.prior.kind) << " (strength "
             << options.prior_strength << "), prune below " << options.prune_threshold << " every "
             << options.prune_interval << " iterations, " << data.train.count() << " training / "
-            << data.test.count() << " test images, " << options.epochs << " epochs, batch "
-            << options.batch << ", lr " << options.lr << ", seed " << options.seed << std::endl;
+            << data.test.count() << " " << evaluated << " images, " << options.epochs
+            << " epochs, batch " << options.batch << ", lr " << options.lr << ", seed "
+            << options.seed << std::endl;
   const auto result = numerics::train_tt(options, data, [&](const numerics::TtEpochMetrics& m) {
-    std::cout << numerics::format_tt_epoch_line(m, options.epochs) << std::endl;
+    std::string text = numerics::format_tt_epoch_line(m, options.epochs);
+    if (validation > 0) {  // the test_* figures are the held-out validation set's
+      for (auto at = text.find("test_"); at != std::string::npos; at = text.find("test_", at))
+        text.replace(at, 5, "val_");
+    }
+    std::cout << text << std::endl;
   });
   numerics::write_tt_metrics_csv(line.out + "/metrics.csv", result);
   workloads::write_rank_schedule_csv(line.out + "/rank_schedule.csv", result.schedule);
-  numerics::write_tt_summary_json(line.out + "/summary.json", options, result);
+  numerics::write_tt_summary_json(line.out + "/summary.json", options, result, evaluated);
   const auto& last = result.epochs.back();
   std::ostringstream tail;
   tail.precision(4);
-  tail << "final test accuracy " << 100.0 * last.test_accuracy << "%, TT parameters "
+  tail << "final " << evaluated << " accuracy " << 100.0 * last.test_accuracy << "%, TT parameters "
        << last.tt_parameters << " ("
        << static_cast<double>(result.dense_parameters) / static_cast<double>(last.tt_parameters)
        << "x fewer than dense " << result.dense_parameters << "), " << result.train_seconds

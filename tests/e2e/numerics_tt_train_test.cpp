@@ -94,6 +94,9 @@ TEST_F(TtTrainCli, BadOptionsExitWithCodeTwoAndOneLine) {
       {"--half-cauchy-scale 0", "--half-cauchy-scale: must be > 0, got 0"},
       {"--rct-k 5", "unrecognised option '--rct-k'"},
       {"--data-dir /nonexistent-edgesim-data", "install the Debian package dataset-fashion-mnist"},
+      {"--train-subset 300 --validation 300",
+       "--validation: must be between 1 and 299 (fewer than the training images loaded), got "
+       "300"},
   };
   for (const auto& [option, message] : cases) {
     const auto r = run_edgesim(std::string("train --model tt_mlp ") + option + " --out run", dir_);
@@ -102,6 +105,23 @@ TEST_F(TtTrainCli, BadOptionsExitWithCodeTwoAndOneLine) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_FALSE(fs::exists(dir_ + "/run")) << option;
   }
+}
+
+TEST_F(TtTrainCli, ValidationHoldsOutTheLastTrainingImagesInsteadOfTheTestSet) {
+  const auto r = run_edgesim(std::string(kSmallRun) + " --validation 140 --out v", dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string summary = e2e::read_file(dir_ + "/v/summary.json");
+  EXPECT_NE(summary.find("\"train_samples\": 500,"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"test_samples\": 140,"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"evaluated_on\": \"validation\""), std::string::npos) << summary;
+  EXPECT_NE(r.out.find("val_acc"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("test_acc"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("final validation accuracy"), std::string::npos) << r.out;
+  // Without --validation the run is evaluated on the test set.
+  const auto t = run_edgesim(std::string(kSmallRun) + " --out t", dir_);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(e2e::read_file(dir_ + "/t/summary.json").find("\"evaluated_on\": \"test\""),
+            std::string::npos);
 }
 
 }  // namespace

@@ -108,4 +108,26 @@ FashionMnist load_fashion_mnist(const std::string& dir, std::size_t train_subset
   return data;
 }
 
+void hold_out_validation(FashionMnist& data, std::size_t count) {
+  const std::size_t total = data.train.count();
+  if (count == 0 || count >= total) {
+    throw sim::ConfigError("edgesim train: --validation: must be between 1 and " +
+                           std::to_string(total == 0 ? 0 : total - 1) +
+                           " (fewer than the training images loaded), got " +
+                           std::to_string(count));
+  }
+  const std::size_t keep = total - count;
+  const std::size_t pixels = data.train.pixels();
+  Dataset validation;
+  validation.rows = data.train.rows;
+  validation.cols = data.train.cols;
+  validation.images.assign(data.train.images.begin() + static_cast<std::ptrdiff_t>(keep * pixels),
+                           data.train.images.end());
+  validation.labels.assign(data.train.labels.begin() + static_cast<std::ptrdiff_t>(keep),
+                           data.train.labels.end());
+  data.train.images.resize(keep * pixels);
+  data.train.labels.resize(keep);
+  data.test = std::move(validation);
+}
+
 }  // namespace workloads::numerics

@@ -44,4 +44,10 @@ struct FashionMnist {
 FashionMnist load_fashion_mnist(const std::string& dir, std::size_t train_subset = 0,
                                 std::size_t test_subset = 0);
 
+/// Replaces the test set by the last `count` training samples and drops them from the training
+/// set, so options can be chosen without looking at the test set. The pixel statistics of the
+/// standardisation stay those of the whole loaded training set. Throws sim::ConfigError
+/// ("--validation: ...") unless 0 < count < data.train.count().
+void hold_out_validation(FashionMnist& data, std::size_t count);
+
 }  // namespace workloads::numerics

@@ -341,7 +341,7 @@ void write_tt_metrics_csv(const std::string& path, const TtTrainResult& result) 
 }
 
 void write_tt_summary_json(const std::string& path, const TtTrainOptions& options,
-                           const TtTrainResult& result) {
+                           const TtTrainResult& result, const std::string& evaluated_on) {
   std::ofstream out(path);
   if (!out) throw sim::ConfigError(path + ": cannot open for writing");
   const TtEpochMetrics last = result.epochs.empty() ? TtEpochMetrics{} : result.epochs.back();
@@ -375,6 +375,7 @@ void write_tt_summary_json(const std::string& path, const TtTrainOptions& option
   out << "  \"bias_range\": " << (fixed ? json_number(options.bias_range) : "null") << ",\n";
   out << "  \"train_samples\": " << result.train_samples << ",\n";
   out << "  \"test_samples\": " << result.test_samples << ",\n";
+  out << "  \"evaluated_on\": \"" << evaluated_on << "\",\n";
   out << "  \"iterations\": " << result.iterations << ",\n";
   out << "  \"final_train_loss\": " << json_number(last.train_loss) << ",\n";
   out << "  \"final_test_loss\": " << json_number(last.test_loss) << ",\n";

@@ -108,8 +108,10 @@ TtTrainResult train_tt(const TtTrainOptions& options, const FashionMnist& data,
 /// Header and one line per epoch; deterministic for a seed (no timings).
 void write_tt_metrics_csv(const std::string& path, const TtTrainResult& result);
 /// summary.json: options, final accuracy, ranks and parameters per layer, timings.
+/// `evaluated_on` names the set the test_* figures come from: "test", or "validation" (the
+/// last training images held out with `edgesim train --validation`).
 void write_tt_summary_json(const std::string& path, const TtTrainOptions& options,
-                           const TtTrainResult& result);
+                           const TtTrainResult& result, const std::string& evaluated_on = "test");
 /// One stdout line for an epoch.
 std::string format_tt_epoch_line(const TtEpochMetrics& metrics, std::uint32_t epochs);
 
