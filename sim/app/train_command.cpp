@@ -50,6 +50,7 @@ struct CommandLine {
   std::string lr_schedule = "cosine";
   std::string scale = "pow2";
   std::string w_quantizer = "uniform";
+  std::string a_format = "signed";
   std::string rct_update_rounding = "stochastic";
   std::string data_dir = numerics::kDefaultFashionMnistDir;
   std::string out = "runs/train";
@@ -96,6 +97,10 @@ po::options_description make_options(const numerics::TrainOptions& d, numerics::
      "ul2q (standardised by mean and std, L2-optimal uniform grid; 1-16 bits), binary "
      "(mean|w| sign(w); 1 bit), ternary (TWN: threshold 0.7 mean|w|; 2 bits)")
     ("a-bits", integer(&c.a_bits, d.a_bits), "qat, rct: width of every GEMM's input activations")
+    ("a-format", po::value(&c.a_format)->default_value(c.a_format),
+     "qat, rct: signed (symmetric grid, step from max |x|, for every activation) or unsigned "
+     "(activations with no negative value, i.e. after a ReLU, on 2^a-bits levels from 0; "
+     "others stay signed)")
     ("g-bits", integer(&c.g_bits, d.g_bits),
      "width of the output gradients fed to the backward GEMMs (stochastic rounding); "
      "0 = scheme default (qat 32 = FP32, rct 8)")
@@ -147,6 +152,10 @@ numerics::TrainOptions to_train_options(const CommandLine& c, bool w_bits_given,
                                : quant::min_weight_bits(o.w_quantizer);
   o.w_bits = static_cast<std::uint32_t>(checked("w-bits", w_bits, 1, 32));
   o.a_bits = static_cast<std::uint32_t>(checked("a-bits", c.a_bits, 2, 32));
+  if (c.a_format != "signed" && c.a_format != "unsigned")
+    throw sim::ConfigError("edgesim train: --a-format: must be signed or unsigned, got " +
+                           c.a_format);
+  o.unsigned_activations = c.a_format == "unsigned";
   if (c.g_bits != 0) o.g_bits = static_cast<std::uint32_t>(checked("g-bits", c.g_bits, 2, 32));
   o.policy.initial_bits =
       static_cast<std::uint32_t>(checked("rct-initial-bits", c.initial_bits, 2, 32));

@@ -70,7 +70,26 @@ TEST_F(UltraLowCli, DefaultRunRecordsTheUniformQuantizer) {
       "--test-subset 50 --out '" +
       dir_ + "/default'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(e2e::read_file(dir_ + "/default/summary.json").find("\"w_quantizer\": \"uniform\""),
+  const std::string summary = e2e::read_file(dir_ + "/default/summary.json");
+  EXPECT_NE(summary.find("\"w_quantizer\": \"uniform\""), std::string::npos);
+  EXPECT_NE(summary.find("\"a_format\": \"signed\""), std::string::npos);
+}
+
+TEST_F(UltraLowCli, UnsignedActivationsChangeTheRunAndAreRecorded) {
+  const std::string common =
+      "train --model lenet5 --scheme qat --w-quantizer ul2q --w-bits 2 --a-bits 2 --epochs 1 "
+      "--train-subset 300 --test-subset 100 ";
+  const auto s = run_edgesim(common + "--out '" + dir_ + "/signed'");
+  const auto u = run_edgesim(common + "--a-format unsigned --out '" + dir_ + "/unsigned'");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  ASSERT_EQ(u.exit_code, 0) << u.err;
+  const std::string summary = e2e::read_file(dir_ + "/unsigned/summary.json");
+  EXPECT_NE(summary.find("\"a_format\": \"unsigned\""), std::string::npos) << summary;
+  // Same seed and data: only the activation grid differs, so the losses differ.
+  EXPECT_NE(e2e::read_file(dir_ + "/signed/metrics.csv"),
+            e2e::read_file(dir_ + "/unsigned/metrics.csv"));
+  EXPECT_NE(expect_user_error("--scheme qat --a-format biased")
+                .find("edgesim train: --a-format: must be signed or unsigned, got biased"),
             std::string::npos);
 }
 

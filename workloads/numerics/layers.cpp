@@ -1,5 +1,6 @@
 #include "workloads/numerics/layers.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sim/core/config.h"
@@ -39,11 +40,32 @@ void ParamLayer::init_he_uniform(quant::Rng& rng) {
   bias_.setZero();
 }
 
+bool fake_quantize_unsigned(float* data, std::size_t n, std::uint32_t bits,
+                            quant::ScaleKind scale) {
+  float largest = 0.0f;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (data[i] < 0.0f) return false;
+    largest = std::max(largest, data[i]);
+  }
+  if (largest == 0.0f) return true;
+  const double top = std::ldexp(1.0, static_cast<int>(bits)) - 1.0;  // largest code
+  double step = static_cast<double>(largest) / top;
+  if (scale == quant::ScaleKind::kPowerOfTwo) step = std::exp2(std::ceil(std::log2(step)));
+  for (std::size_t i = 0; i < n; ++i) {
+    const double code = std::min(top, std::nearbyint(static_cast<double>(data[i]) / step));
+    data[i] = static_cast<float>(code * step);
+  }
+  return true;
+}
+
 void ParamLayer::quantize_input(const float* x, Eigen::Index rows, Eigen::Index cols, Matrix& out) {
   out = ConstMap(x, rows, cols);
-  if (quant_.act_bits > 0)
-    fake_quantize_tensor(out.data(), static_cast<std::size_t>(out.size()), quant_.act_bits,
-                         quant_.scale, quant::RoundingMode::kNearestEven, nullptr);
+  if (quant_.act_bits == 0) return;
+  const auto n = static_cast<std::size_t>(out.size());
+  if (quant_.act_unsigned && fake_quantize_unsigned(out.data(), n, quant_.act_bits, quant_.scale))
+    return;
+  fake_quantize_tensor(out.data(), n, quant_.act_bits, quant_.scale,
+                       quant::RoundingMode::kNearestEven, nullptr);
 }
 
 const Matrix& ParamLayer::quantize_output_grad(const Matrix& dy) {

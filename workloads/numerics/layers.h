@@ -22,6 +22,10 @@ using RowVector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 /// draws from `rng`).
 void fake_quantize_tensor(float* data, std::size_t n, std::uint32_t bits, quant::ScaleKind scale,
                           quant::RoundingMode mode, quant::Rng* rng);
+/// Fake-quantises `n` non-negative values in place to the unsigned grid {0, 1, ..., 2^bits - 1}
+/// x step, step = max / (2^bits - 1) (rounded up to a power of two with kPowerOfTwo), rounding
+/// to nearest. Returns false, leaving the data unchanged, when a value is negative.
+bool fake_quantize_unsigned(float* data, std::size_t n, std::uint32_t bits, quant::ScaleKind scale);
 
 /// One stage of a network: forward keeps what backward needs.
 class Layer {
@@ -36,7 +40,10 @@ class Layer {
 
 /// Quantisation applied inside a parameterised layer's GEMMs (0 bits = FP32).
 struct LayerQuantization {
-  std::uint32_t act_bits = 0;   // fake-quantise the input activations (round to nearest)
+  std::uint32_t act_bits = 0;  // fake-quantise the input activations (round to nearest)
+  // Inputs with no negative value (after a ReLU) use an unsigned grid of 2^bits levels from 0
+  // instead of the symmetric signed one; inputs with negative values stay signed.
+  bool act_unsigned = false;
   std::uint32_t grad_bits = 0;  // quantise the output gradient (stochastic rounding)
   quant::ScaleKind scale = quant::ScaleKind::kPowerOfTwo;
   quant::Rng* rng = nullptr;  // for stochastic gradient rounding

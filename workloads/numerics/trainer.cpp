@@ -88,6 +88,7 @@ class Trainer {
       q.scale = options.scale;
       q.rng = &rounding_rng_;
       if (quantized) q.act_bits = options.a_bits;
+      q.act_unsigned = options.unsigned_activations;
       if (options.scheme == TrainScheme::kRct) q.grad_bits = effective_g_bits(options);
       layer->set_quantization(q);
 
@@ -515,6 +516,8 @@ void write_summary_json(const std::string& path, const TrainOptions& options,
   out << "  \"ul2q_step_sigmas\": "
       << (ul2q ? json_number(quant::ul2q_step(options.w_bits)) : std::string("null")) << ",\n";
   out << "  \"a_bits\": " << options.a_bits << ",\n";
+  out << "  \"a_format\": " << json_string(options.unsigned_activations ? "unsigned" : "signed")
+      << ",\n";
   out << "  \"g_bits\": " << effective_g_bits(options) << ",\n";
   out << "  \"rct_policy\": {\"initial_bits\": " << options.policy.initial_bits
       << ", \"b_min\": " << options.policy.b_min << ", \"b_max\": " << options.policy.b_max

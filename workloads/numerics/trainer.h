@@ -49,6 +49,9 @@ struct TrainOptions {
   // QAT weight quantiser; uniform is the fixed-point format with the step from --scale.
   quant::WeightQuantizerKind w_quantizer = quant::WeightQuantizerKind::kUniform;
   std::uint32_t a_bits = 8;  // QAT and RCT input-activation width
+  // Activations that have no negative value (after a ReLU) on an unsigned grid of 2^a_bits
+  // levels; false: the symmetric signed grid for every activation (the default).
+  bool unsigned_activations = false;
   std::uint32_t g_bits = 0;  // output-gradient width; 0 = scheme default (qat 32, rct 8)
   quant::ScaleKind scale = quant::ScaleKind::kPowerOfTwo;
   quant::RctPolicyParams policy;  // RCT widths and thresholds; K also sets schedule rows
